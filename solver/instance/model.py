@@ -1,0 +1,238 @@
+"""The validated Instance, and the checks across tables that make it trustworthy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from .geometry import delaunay_adjacency, lonlat_to_km
+from .problems import InputError, Problem
+from .schema import DEFAULT_VISIT_MIX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
+from .tables import manifest_path, read_tables
+
+DEFAULT_DOUBLE_HANDED_SHARE = 0.10
+PROBABILITY_TOLERANCE = 1e-6
+
+
+@dataclass
+class Instance:
+    """Data only: areas, adjacency, providers, incumbency, demand scenarios and policy."""
+
+    name: str
+    path: Path
+    areas: pd.DataFrame  # indexed by area_id
+    adjacency: list[tuple[str, str]]
+    adjacency_note: str
+    providers: pd.DataFrame  # indexed by provider_id
+    incumbency: pd.DataFrame  # provider_id, area_id, clients, hours_per_week
+    scenarios: pd.DataFrame  # indexed by scenario
+    demand: pd.DataFrame  # hours per week, area_id x scenario
+    policy: dict[str, Any]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def area_ids(self) -> list[str]:
+        return list(self.areas.index)
+
+    @property
+    def provider_ids(self) -> list[str]:
+        return list(self.providers.index)
+
+    @property
+    def probabilities(self) -> pd.Series:
+        return self.scenarios["probability"]
+
+    def graph(self) -> nx.Graph:
+        graph = nx.Graph()
+        graph.add_nodes_from(self.area_ids)
+        graph.add_edges_from(self.adjacency)
+        return graph
+
+    def distance_km(self) -> pd.DataFrame:
+        """Straight-line distances between area centres."""
+        xy = self.areas[["x_km", "y_km"]].to_numpy()
+        dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+        return pd.DataFrame(dist, index=self.areas.index, columns=self.areas.index)
+
+    def expected_demand(self) -> pd.Series:
+        return self.demand @ self.probabilities
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read and validate an instance folder (or its instance.yaml); raises InputError."""
+    path = Path(path)
+    manifest, tables, policy = read_tables(path)
+    file = manifest_path(path)
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+
+    areas = _areas(tables["areas"])
+    area_set = set(areas.index)
+    _check_mix(areas, tables["areas"], problems)
+
+    adjacency_table = tables["adjacency"]
+    if adjacency_table is None:
+        adjacency, note = delaunay_adjacency(list(areas.index), areas[["x_km", "y_km"]].to_numpy())
+    else:
+        adjacency = _adjacency(adjacency_table, area_set, problems)
+        note = f"from {adjacency_table.attrs['source']}"
+
+    providers = tables["providers"]
+    _check_ids(providers, "base_area_id", area_set, "areas", problems)
+    for index, row in providers.iterrows():
+        where = providers.attrs["source"]
+        if row["current_hours_per_week"] > row["max_hours_per_week"]:
+            problems.append(Problem(
+                f"provider {row['provider_id']} delivers {row['current_hours_per_week']:g} hours/week now, "
+                f"above its capacity of {row['max_hours_per_week']:g}", where, int(index) + 2,
+                "current_hours_per_week", "raise max_hours_per_week or correct the current volume"))
+        if row["min_viable_hours_per_week"] > row["max_hours_per_week"]:
+            problems.append(Problem(
+                f"provider {row['provider_id']} needs {row['min_viable_hours_per_week']:g} hours/week to be "
+                f"viable but can deliver at most {row['max_hours_per_week']:g}", where, int(index) + 2,
+                "min_viable_hours_per_week", "lower the minimum viable volume or raise the capacity"))
+    providers = providers.set_index("provider_id", drop=False)
+
+    incumbency = tables["incumbency"]
+    _check_ids(incumbency, "provider_id", set(providers.index), "providers", problems)
+    _check_ids(incumbency, "area_id", area_set, "areas", problems)
+
+    scenarios = tables["scenarios"]
+    total = float(scenarios["probability"].sum())
+    if abs(total - 1.0) > PROBABILITY_TOLERANCE:
+        problems.append(Problem(f"scenario probabilities sum to {total:.6g}, not 1", scenarios.attrs["source"],
+                                column="probability", fix="rescale them so they sum to exactly 1"))
+    overrides = tables["scenario_area_multipliers"]
+    if overrides is not None:
+        _check_ids(overrides, "scenario", set(scenarios["scenario"]), "scenarios", problems)
+        _check_ids(overrides, "area_id", area_set, "areas", problems)
+
+    if not problems:
+        _check_connected(areas, adjacency, note, file, problems)
+        _check_incumbent_hours(areas, incumbency, problems)
+    if problems:
+        raise InputError(problems)
+
+    scenarios = scenarios.set_index("scenario", drop=False)
+    demand = _demand(areas, scenarios, overrides)
+    _warn(areas, providers, incumbency, demand, warnings)
+    return Instance(
+        name=str(manifest.get("name", file.parent.name)), path=file.parent, areas=areas,
+        adjacency=adjacency, adjacency_note=note, providers=providers,
+        incumbency=incumbency.reset_index(drop=True), scenarios=scenarios, demand=demand,
+        policy=policy, warnings=warnings)
+
+
+def _areas(raw: pd.DataFrame) -> pd.DataFrame:
+    areas = raw.copy()
+    if not {"x_km", "y_km"} <= set(areas.columns):
+        areas["x_km"], areas["y_km"] = lonlat_to_km(areas["lat"].to_numpy(), areas["lon"].to_numpy())
+    for column, length in zip(MIX_COLUMNS, VISIT_LENGTHS_MINUTES):
+        if column not in areas.columns:
+            areas[column] = DEFAULT_VISIT_MIX[length]
+    if "double_handed_share" not in areas.columns:
+        areas["double_handed_share"] = DEFAULT_DOUBLE_HANDED_SHARE
+    mean_visit_hours = sum(areas[c] * m for c, m in zip(MIX_COLUMNS, VISIT_LENGTHS_MINUTES)) / 60.0
+    if "visits_per_week" not in areas.columns:
+        areas["visits_per_week"] = (areas["care_hours_per_week"] / mean_visit_hours.where(mean_visit_hours > 0)).fillna(0.0)
+    return areas.set_index("area_id", drop=False)
+
+
+def _check_mix(areas: pd.DataFrame, raw: pd.DataFrame, problems: list[Problem]) -> None:
+    given = [c for c in MIX_COLUMNS if c in raw.columns]
+    if not given:
+        return
+    if len(given) < len(MIX_COLUMNS):
+        problems.append(Problem(f"has only some visit-length columns ({', '.join(given)})", raw.attrs["source"],
+                                fix=f"give all of {', '.join(MIX_COLUMNS)} or none (a default mix is used)"))
+        return
+    sums = areas[list(MIX_COLUMNS)].sum(axis=1)
+    for position, (area_id, total) in enumerate(sums.items()):
+        if abs(total - 1.0) > 0.01:
+            problems.append(Problem(f"visit-length shares of area {area_id} sum to {total:.3g}, not 1",
+                                    raw.attrs["source"], position + 2, MIX_COLUMNS[0],
+                                    "make the visits_*min_share columns sum to 1"))
+
+
+def _check_ids(table: pd.DataFrame, column: str, known: set[str], what: str, problems: list[Problem]) -> None:
+    for index, value in table[column].items():
+        if value not in known:
+            problems.append(Problem(f"'{value}' is not an id in the {what} table", table.attrs["source"],
+                                    int(index) + 2, column, f"use an id from the {what} table or add it there"))
+
+
+def _adjacency(table: pd.DataFrame, area_set: set[str], problems: list[Problem]) -> list[tuple[str, str]]:
+    _check_ids(table, "area_a", area_set, "areas", problems)
+    _check_ids(table, "area_b", area_set, "areas", problems)
+    pairs: set[tuple[str, str]] = set()
+    for index, row in table.iterrows():
+        a, b = row["area_a"], row["area_b"]
+        if a == b:
+            problems.append(Problem(f"area {a} is paired with itself", table.attrs["source"], int(index) + 2,
+                                    "area_b", "remove the row"))
+        pairs.add((min(a, b), max(a, b)))
+    return sorted(pairs)
+
+
+def _check_connected(areas: pd.DataFrame, adjacency: list[tuple[str, str]], note: str, file: Path,
+                     problems: list[Problem]) -> None:
+    graph = nx.Graph()
+    graph.add_nodes_from(areas.index)
+    graph.add_edges_from(adjacency)
+    if nx.is_connected(graph):
+        return
+    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=len, reverse=True)
+    listed = "; ".join(f"{{{', '.join(p[:6])}{', ...' if len(p) > 6 else ''}}} ({len(p)} areas)" for p in parts)
+    problems.append(Problem(f"the adjacency graph ({note}) falls into {len(parts)} separate pieces: {listed}",
+                            str(file), column="adjacency",
+                            fix="add rows to the adjacency table joining each piece to its neighbours"))
+
+
+def _check_incumbent_hours(areas: pd.DataFrame, incumbency: pd.DataFrame, problems: list[Problem]) -> None:
+    served = incumbency.groupby("area_id")["hours_per_week"].sum()
+    for area_id, hours in served.items():
+        demand = areas.at[area_id, "care_hours_per_week"]
+        if hours > demand * 1.001 + 1e-6:
+            problems.append(Problem(
+                f"incumbents deliver {hours:g} hours/week in area {area_id}, more than its "
+                f"{demand:g} care hours", incumbency.attrs["source"], column="hours_per_week",
+                fix="correct the incumbency hours or the area's care_hours_per_week"))
+
+
+def _demand(areas: pd.DataFrame, scenarios: pd.DataFrame, overrides: pd.DataFrame | None) -> pd.DataFrame:
+    columns = {}
+    for name, row in scenarios.iterrows():
+        multiplier = areas["rurality"].map({c: row[f"multiplier_{c}"] for c in RURALITY_CLASSES})
+        columns[name] = multiplier
+    table = pd.DataFrame(columns, index=areas.index)
+    if overrides is not None:
+        for _, row in overrides.iterrows():
+            table.at[row["area_id"], row["scenario"]] = row["multiplier"]
+    table = table.mul(areas["care_hours_per_week"], axis=0)
+    table.columns.name = "scenario"
+    return table
+
+
+def _warn(areas: pd.DataFrame, providers: pd.DataFrame, incumbency: pd.DataFrame, demand: pd.DataFrame,
+          warnings: list[Problem]) -> None:
+    capacity = float(providers["max_hours_per_week"].sum())
+    peak = demand.sum().max()
+    if capacity < peak:
+        warnings.append(Problem(f"providers' total capacity ({capacity:,.0f} hours/week) is below demand in the "
+                                f"busiest scenario ({peak:,.0f}); the shortfall must be bought spot or left unmet"))
+    served = set(incumbency["area_id"])
+    unserved = [a for a in areas.index if a not in served and areas.at[a, "care_hours_per_week"] > 0]
+    if unserved:
+        listed = ", ".join(unserved[:10]) + (", ..." if len(unserved) > 10 else "")
+        warnings.append(Problem(f"{len(unserved)} area(s) with demand have no incumbent provider: {listed}"))
+    held = incumbency.groupby("provider_id")["hours_per_week"].sum()
+    for provider_id, hours in held.items():
+        current = providers.at[provider_id, "current_hours_per_week"]
+        if abs(hours - current) > max(1.0, 0.01 * current):
+            warnings.append(Problem(f"provider {provider_id}'s incumbency rows add up to {hours:,.0f} hours/week, "
+                                    f"not its current_hours_per_week of {current:,.0f}"))
