@@ -231,7 +231,7 @@ def readme(tables: dict[str, pd.DataFrame | dict]) -> str:
     by_class = areas.groupby("rurality").agg(areas=("area_id", "size"), clients=("clients", "sum"),
                                              hours=("care_hours_per_week", "sum"))
     rows = "\n".join(f"| {r.Index} | {r.areas} | {r.clients:,} | {r.hours:,.0f} |" for r in by_class.itertuples())
-    return (f"# {manifest['name']}\n\n{manifest['description']}. All data are synthetic.\n\n"
+    return (f"# {manifest['name']}\n\n{manifest.get('description', 'Synthetic instance')}. All data are synthetic.\n\n"
             f"| rurality | areas | clients | care hours/week |\n|---|---|---|---|\n{rows}\n"
             f"| total | {len(areas)} | {areas['clients'].sum():,} | {areas['care_hours_per_week'].sum():,.0f} |\n\n"
             f"{len(providers)} providers: {providers['current_hours_per_week'].sum():,.0f} council hours/week now, "
