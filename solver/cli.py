@@ -7,40 +7,21 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-import pandas as pd
 from rich.console import Console
-from rich.table import Table
 
 from .instance import InputError, load_instance
 from .instance.summary import by_rurality, headline, market_shares
 from .metrics import concentration_band, hhi
+from .report import frame_table
 
 EXIT_BAD_INPUT = 2
+EXIT_INFEASIBLE = 3
 SHARE_HEADINGS = {"base_area_id": "base", "max_hours_per_week": "capacity", "block_rate_gbp_per_hour": "block £/h",
                   "framework_rate_gbp_per_hour": "fwk £/h", "quality_score": "quality", "hours_per_week": "hours/wk"}
 
 # Wide enough for the tables when output goes to a file or pipe; a terminal sets its own width.
 out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
-
-
-def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
-                index_name: str | None = None) -> Table:
-    """A rich table of a DataFrame, numbers right-aligned and formatted per column."""
-    formats = formats or {}
-    table = Table(title=title, title_justify="left")
-    if index_name is not None:
-        table.add_column(index_name)
-    for column in frame.columns:
-        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
-    for index, row in frame.iterrows():
-        cells = [str(index)] if index_name is not None else []
-        for column in frame.columns:
-            value = row[column]
-            fmt = formats.get(column, "{:,.0f}" if isinstance(value, float) else "{}")
-            cells.append("" if pd.isna(value) else fmt.format(value))
-        table.add_row(*cells)
-    return table
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -80,6 +61,48 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_design(args: argparse.Namespace) -> int:
+    from .design.config import load_config
+    from .design.optimise import Infeasible, optimise
+    from .report import print_design, write_outputs
+
+    instance = load_instance(args.instance)
+    config = load_config(args.config)
+    config = override_solver(config, args)
+    with out.status(f"optimising {instance.name} under {config.name} (time limit {config.solver.time_limit:g} s)") as status:
+        try:
+            design = optimise(instance, config, progress=lambda message: status.update(message))
+        except Infeasible as infeasible:
+            err.print(f"[red]infeasible:[/red] {infeasible}", highlight=False)
+            return EXIT_INFEASIBLE
+    write_outputs(instance, config, design, args.out)
+    print_design(out, instance, design)
+    out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv", highlight=False)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .design.config import load_config
+    from .design.result import read_design
+    from .report import print_design, write_outputs
+
+    instance = load_instance(args.instance)
+    config = load_config(args.config)
+    design = read_design(args.design, instance)
+    design.config = config.to_dict()
+    write_outputs(instance, config, design, args.out)
+    print_design(out, instance, design)
+    return 0
+
+
+def override_solver(config, args: argparse.Namespace):
+    from dataclasses import replace
+
+    changes = {k: v for k, v in (("name", args.solver), ("time_limit", args.time_limit), ("gap", args.gap),
+                                 ("seed", args.seed)) if v is not None}
+    return replace(config, solver=replace(config.solver, **changes))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tender", description="Design home care tenders: lots, providers per lot, block and framework hours.",
@@ -108,6 +131,26 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--providers", type=int, default=None, help="number of providers (default: by profile)")
     sub.add_argument("--seed", type=int, default=1)
     sub.add_argument("--out", type=Path, required=True, help="folder to write")
+
+    sub = command("design", cmd_design, "Optimise a tender design: lots, providers per lot, block and framework "
+                  "hours. Writes design.json, areas.csv, awards.csv and lots.csv; exit 3 with an explanation "
+                  "if the requirements cannot all be met.",
+                  "tender design instances/shire --config configs/balanced.yaml --out out/shire-balanced")
+    sub.add_argument("instance", type=Path, help="instance folder")
+    sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
+    sub.add_argument("--out", type=Path, default=Path("out/design"), help="folder to write (default out/design)")
+    sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds in all (default from the config)")
+    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
+
+    sub = command("evaluate", cmd_evaluate, "Score a design file (optimised or hand-written, e.g. the council's "
+                  "current arrangement) with the same KPIs as every other design.",
+                  "tender evaluate instances/tiny docs/examples/tiny-current.json --out out/tiny-current")
+    sub.add_argument("instance", type=Path, help="instance folder")
+    sub.add_argument("design", type=Path, help="design.json to score")
+    sub.add_argument("--config", type=Path, default=None, help="rules to score it under (rates, recourse)")
+    sub.add_argument("--out", type=Path, default=Path("out/evaluation"), help="folder to write")
     return parser
 
 

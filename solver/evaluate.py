@@ -1,0 +1,157 @@
+"""Scoring a design, optimised or hand-written, by the same code: costs per scenario, continuity,
+market stability and coverage.
+
+The evaluation does not trust the optimiser's recourse: in every scenario it dispatches each lot's
+demand itself — block hours first (paid whether used or not), then call-off from the lot's
+providers, cheapest framework rate first, within what their capacity leaves, then spot where the
+design allows it, and what remains is unmet.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from .design.awards import WEEKS_PER_YEAR, lot_rural_share
+from .design.config import DesignConfig
+from .design.result import Design
+from .instance import Instance
+from .metrics import hhi
+from .travel import lot_travel_cost_per_week, travel_minutes_per_contact_hour
+
+
+def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario: str,
+             failed: str | None = None) -> dict[str, Any]:
+    """Hours by source in one scenario (weekly), optionally with one provider failed."""
+    demand = instance.demand[scenario]
+    capacity = instance.providers["max_hours_per_week"].to_dict()
+    framework_rate = instance.providers["framework_rate_gbp_per_hour"].to_dict()
+    if config.awards.single_rate_gbp_per_hour is not None:
+        framework_rate = {p: config.awards.single_rate_gbp_per_hour for p in framework_rate}
+    awards = [a for a in design.awards if a.provider != failed]
+    used = defaultdict(float)
+    for a in awards:
+        used[a.provider] += a.block_hours_per_week
+    rows = []
+    for lot in design.lots:
+        need = float(demand.loc[lot.areas].sum())
+        lot_awards = [a for a in awards if a.lot == lot.lot]
+        block = sum(a.block_hours_per_week for a in lot_awards)
+        block_used = min(block, need)
+        residual = need - block_used
+        called: dict[str, float] = {}
+        share_cap = config.volume.max_provider_share_of_lot * need
+        if config.volume.framework:
+            for a in sorted(lot_awards, key=lambda a: (framework_rate[a.provider], a.provider)):
+                room = min(capacity[a.provider] - used[a.provider], share_cap - a.block_hours_per_week, residual)
+                if room > 0:
+                    called[a.provider] = room
+                    used[a.provider] += room
+                    residual -= room
+        spot = residual if config.volume.spot else 0.0
+        rows.append({"lot": lot.lot, "demand": need, "block": block, "block_used": block_used,
+                     "idle_block": block - block_used, "framework": sum(called.values()), "called": called,
+                     "spot": spot, "unmet": residual - spot})
+    return {"lots": rows, "volume_by_provider": dict(used)}
+
+
+def scenario_cost(instance: Instance, config: DesignConfig, design: Design, outcome: dict[str, Any]) -> dict[str, float]:
+    providers = instance.providers
+    single = config.awards.single_rate_gbp_per_hour
+    block_rate = {p: single if single is not None else r for p, r in providers["block_rate_gbp_per_hour"].items()}
+    framework_rate = {p: single if single is not None else r for p, r in providers["framework_rate_gbp_per_hour"].items()}
+    uplift = {lot.lot: 1 + config.cost.rural_uplift * lot_rural_share(instance, lot.areas) for lot in design.lots}
+    spot_rate = instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium)
+    block = sum(a.block_hours_per_week * block_rate[a.provider] * uplift[a.lot] for a in design.awards)
+    framework = sum(hours * framework_rate[p] * uplift[row["lot"]] for row in outcome["lots"]
+                    for p, hours in row["called"].items())
+    spot = sum(row["spot"] for row in outcome["lots"]) * spot_rate
+    unmet_hours = sum(row["unmet"] for row in outcome["lots"])
+    contracts = config.cost.contract_fixed_gbp_per_year * len(design.awards) / WEEKS_PER_YEAR
+    care = block + framework + spot
+    return {"care_gbp_per_year": WEEKS_PER_YEAR * care,
+            "contracts_gbp_per_year": WEEKS_PER_YEAR * contracts,
+            "total_gbp_per_year": WEEKS_PER_YEAR * (care + contracts),
+            "unmet_hours_per_week": unmet_hours,
+            "delivered_hours_per_week": sum(r["demand"] - r["unmet"] for r in outcome["lots"]),
+            "idle_block_hours_per_week": sum(r["idle_block"] for r in outcome["lots"])}
+
+
+def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[str, Any]:
+    """KPIs of a design, the same for every design."""
+    probability = instance.probabilities
+    scenarios = {s: dispatch(instance, config, design, s) for s in instance.scenarios.index}
+    costs = {s: scenario_cost(instance, config, design, outcome) for s, outcome in scenarios.items()}
+    expect = lambda key: float(sum(probability[s] * costs[s][key] for s in costs))  # noqa: E731
+    awarded = {a.provider for a in design.awards}
+    incumbent_hours = instance.incumbency.groupby("provider_id")["hours_per_week"].sum()
+    volumes = pd.Series({p: sum(probability[s] * scenarios[s]["volume_by_provider"].get(p, 0.0) for s in scenarios)
+                         for p in sorted(awarded)}, dtype=float)
+    all_hours = float(instance.expected_demand().sum())
+    lot_of = design.lot_of_area()
+    winners = {(a.lot, a.provider) for a in design.awards}
+    kept = instance.incumbency.apply(lambda r: (lot_of[r["area_id"]], r["provider_id"]) in winners, axis=1)
+    minimum = instance.providers["min_viable_hours_per_week"]
+    below = sorted(p for p in awarded if volumes.get(p, 0.0) < minimum[p] - 1e-6)
+    base = instance.scenarios.index[0]
+    failure = {p: _failure_impact(instance, config, design, base, p) for p in sorted(awarded)}
+    worst = max(failure, key=lambda p: failure[p]["unabsorbed_hours_per_week"], default=None)
+    rural = instance.areas["rurality"] == "rural"
+    rural_unmet = sum(probability[s] * sum(r["unmet"] * lot_rural_share(instance, l.areas)
+                                           for r, l in zip(scenarios[s]["lots"], design.lots)) for s in scenarios)
+    rural_demand = float(instance.expected_demand()[rural].sum())
+    delivered = expect("delivered_hours_per_week")
+    return {
+        "expected_cost_gbp_per_year": round(expect("total_gbp_per_year"), 2),
+        "cost_by_scenario_gbp_per_year": {s: round(c["total_gbp_per_year"], 2) for s, c in costs.items()},
+        "cost_per_contact_hour_gbp": round(expect("total_gbp_per_year") / max(WEEKS_PER_YEAR * delivered, 1e-9), 2),
+        "idle_block_hours_per_week": round(expect("idle_block_hours_per_week"), 1),
+        "unmet_hours_per_week_by_scenario": {s: round(c["unmet_hours_per_week"], 1) for s, c in costs.items()},
+        "travel_cost_gbp_per_year": round(WEEKS_PER_YEAR * sum(lot_travel_cost_per_week(instance, l.areas)
+                                                                for l in design.lots), 2),
+        "clients_forced_to_switch": int(instance.incumbency.loc[~kept, "clients"].sum()),
+        "hours_forced_to_switch_per_week": round(float(instance.incumbency.loc[~kept, "hours_per_week"].sum()), 1),
+        "hhi_before": round(hhi(incumbent_hours), 0),
+        "hhi_after": round(hhi(volumes), 0),
+        "largest_share": round(float(volumes.max() / all_hours), 4) if len(volumes) else 0.0,  # of all hours
+        "providers_awarded": len(awarded),
+        "incumbents_retained": len(awarded & set(incumbent_hours.index)),
+        "incumbents_losing_all_work": sorted(set(incumbent_hours.index[incumbent_hours > 0]) - awarded),
+        "providers_below_viability": below,
+        "worst_single_failure": {"provider": worst, **failure[worst]} if worst else None,
+        "rural_hours_met_share": round(1 - rural_unmet / rural_demand, 4) if rural_demand > 0 else 1.0,
+        "lots": lot_table(instance, design, scenarios, probability).to_dict(orient="records"),
+    }
+
+
+def _failure_impact(instance: Instance, config: DesignConfig, design: Design, scenario: str, provider: str) -> dict:
+    before = dispatch(instance, config, design, scenario)
+    after = dispatch(instance, config, design, scenario, failed=provider)
+    lost = sum(r["block_used"] + r["framework"] for r in before["lots"]) - sum(
+        r["block_used"] + r["framework"] for r in after["lots"])
+    unmet = sum(r["unmet"] for r in after["lots"]) - sum(r["unmet"] for r in before["lots"])
+    spot = sum(r["spot"] for r in after["lots"]) - sum(r["spot"] for r in before["lots"])
+    return {"hours_lost_per_week": round(lost, 1), "unabsorbed_hours_per_week": round(unmet + spot, 1),
+            "to_spot_hours_per_week": round(spot, 1), "unmet_hours_per_week": round(unmet, 1)}
+
+
+def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series) -> pd.DataFrame:
+    rows = []
+    for position, lot in enumerate(design.lots):
+        areas = instance.areas.loc[lot.areas]
+        awards = [a for a in design.awards if a.lot == lot.lot]
+        expected = lambda key: sum(probability[s] * scenarios[s]["lots"][position][key] for s in scenarios)  # noqa: E731
+        rows.append({
+            "lot": lot.lot, "areas": len(lot.areas), "clients": int(areas["clients"].sum()),
+            "hours_per_week": round(float(areas["care_hours_per_week"].sum()), 1),
+            "rural_share": round(lot_rural_share(instance, lot.areas), 3),
+            "providers": ", ".join(a.provider for a in awards),
+            "block_hours_per_week": round(sum(a.block_hours_per_week for a in awards), 1),
+            "expected_framework_hours_per_week": round(expected("framework"), 1),
+            "expected_spot_hours_per_week": round(expected("spot"), 1),
+            "expected_unmet_hours_per_week": round(expected("unmet"), 1),
+            "travel_minutes_per_contact_hour": round(travel_minutes_per_contact_hour(instance, lot.areas), 1),
+        })
+    return pd.DataFrame(rows)

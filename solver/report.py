@@ -1,0 +1,106 @@
+"""Writing a design's outputs (design.json, CSV tables) and printing its summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from .design.config import DesignConfig
+from .design.result import Design
+from .evaluate import evaluate
+from .instance import Instance
+
+
+def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
+                index_name: str | None = None) -> Table:
+    """A rich table of a DataFrame, numbers right-aligned and formatted per column."""
+    formats = formats or {}
+    table = Table(title=title, title_justify="left")
+    if index_name is not None:
+        table.add_column(index_name)
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
+    for index, row in frame.iterrows():
+        cells = [str(index)] if index_name is not None else []
+        for column in frame.columns:
+            value = row[column]
+            fmt = formats.get(column, "{:,.0f}" if isinstance(value, float) else "{}")
+            cells.append("" if pd.isna(value) else fmt.format(value))
+        table.add_row(*cells)
+    return table
+
+
+def write_outputs(instance: Instance, config: DesignConfig, design: Design, out: Path) -> None:
+    """Score the design, then write design.json, area → lot, awards and per-lot KPI tables."""
+    design.kpis = evaluate(instance, config, design)
+    out.mkdir(parents=True, exist_ok=True)
+    design.write(out / "design.json")
+    lot_of = design.lot_of_area()
+    areas = instance.areas[["area_id", "name", "rurality", "clients", "care_hours_per_week"]].assign(
+        lot=[lot_of[a] for a in instance.area_ids])
+    areas.to_csv(out / "areas.csv", index=False)
+    awards = pd.DataFrame([a.__dict__ for a in design.awards],
+                          columns=["lot", "provider", "block_hours_per_week", "expected_framework_hours_per_week"])
+    awards.merge(instance.providers[["name"]], left_on="provider", right_index=True, how="left").to_csv(
+        out / "awards.csv", index=False)
+    pd.DataFrame(design.kpis["lots"]).to_csv(out / "lots.csv", index=False)
+
+
+def print_design(console: Console, instance: Instance, design: Design) -> None:
+    kpis = design.kpis
+    solve = design.solve
+    if solve:
+        console.print(f"[bold]method[/bold]: {solve.get('method', 'given')}", highlight=False)
+        for stage in ("lot_stage", "award_stage"):
+            report = solve.get(stage)
+            if report:
+                console.print(f"[bold]{stage.replace('_', ' ')}[/bold]: {_describe(report)}", highlight=False)
+        if "lot_source" in solve:
+            console.print(f"[bold]lots from[/bold]: {solve['lot_source']}", highlight=False)
+    lots = pd.DataFrame(kpis["lots"]).set_index("lot")
+    console.print(frame_table(lots.rename(columns=LOT_HEADINGS), f"Lots of {instance.name}",
+                              {"rural": "{:.0%}", "travel min/h": "{:.1f}"}, index_name="lot"))
+    costs = ", ".join(f"{s} £{c:,.0f}" for s, c in kpis["cost_by_scenario_gbp_per_year"].items())
+    failure = kpis["worst_single_failure"]
+    lines = {
+        "expected cost": f"£{kpis['expected_cost_gbp_per_year']:,.0f} a year "
+                         f"(£{kpis['cost_per_contact_hour_gbp']:.2f} per contact hour)",
+        "cost by scenario": costs,
+        "idle block hours": f"{kpis['idle_block_hours_per_week']:,.0f} a week (expected)",
+        "unmet hours": ", ".join(f"{s} {h:,.0f}" for s, h in kpis["unmet_hours_per_week_by_scenario"].items()),
+        "carers' travel": f"£{kpis['travel_cost_gbp_per_year']:,.0f} a year (true cost, unpaid under per-minute billing)",
+        "continuity": f"{kpis['clients_forced_to_switch']:,} clients forced to switch provider",
+        "market": f"HHI {kpis['hhi_before']:,.0f} before, {kpis['hhi_after']:,.0f} after; largest share "
+                  f"{kpis['largest_share']:.0%}; {kpis['providers_awarded']} providers awarded, "
+                  f"{kpis['incumbents_retained']} incumbents retained, "
+                  f"{len(kpis['incumbents_losing_all_work'])} losing all work",
+        "viability": ", ".join(kpis["providers_below_viability"]) or "every awarded provider at or above its minimum",
+        "worst single failure": (f"{failure['provider']}: {failure['hours_lost_per_week']:,.0f} hours/week lost, "
+                                 f"{failure['unabsorbed_hours_per_week']:,.0f} not absorbed by the lot's providers"
+                                 if failure else "no provider awarded"),
+        "rural coverage": f"{kpis['rural_hours_met_share']:.1%} of rural hours met",
+    }
+    for key, value in lines.items():
+        console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+
+
+LOT_HEADINGS = {"hours_per_week": "hours/wk", "rural_share": "rural", "block_hours_per_week": "block/wk",
+                "expected_framework_hours_per_week": "framework/wk", "expected_spot_hours_per_week": "spot/wk",
+                "expected_unmet_hours_per_week": "unmet/wk", "travel_minutes_per_contact_hour": "travel min/h"}
+
+
+def _describe(report: dict) -> str:
+    if "solver" not in report:
+        return report.get("status", "")
+    parts = [f"{report['solver']} {report['status']}"]
+    if report.get("objective") is not None:
+        parts.append(f"objective {report['objective']:,.1f}")
+    if report.get("bound") is not None:
+        parts.append(f"bound {report['bound']:,.1f}")
+    if report.get("gap") is not None:
+        parts.append(f"gap {report['gap']:.2%}")
+    parts.append(f"{report['seconds']:.1f} s")
+    return ", ".join(parts)
