@@ -31,7 +31,8 @@ def read_pmedcap(path: Path) -> tuple[int, LotProblem]:
     points = np.array([[float(r[1]), float(r[2])] for r in rows[2:2 + n]])
     demand = np.array([float(r[3]) for r in rows[2:2 + n]])
     distance = np.floor(np.hypot(points[:, None, 0] - points[None, :, 0], points[:, None, 1] - points[None, :, 1]))
-    return optimum, LotProblem(weight=demand, distance=distance, k=p, lower=0.0, upper=float(capacity))
+    return optimum, LotProblem(weight=demand, distance=distance, k=p, lower=0.0, upper=float(capacity),
+                               cost_weight=np.ones(n))
 
 
 def main() -> None:

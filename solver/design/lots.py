@@ -10,7 +10,7 @@ which need not be centre-grown, is kept whenever it is better.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -31,10 +31,15 @@ class LotProblem:
     candidates_per_area: int | None = None  # None: every area may be any area's centre
     non_rural: np.ndarray | None = None  # hours per week in non-rural areas, for a minimum share
     min_non_rural_share: float = 0.0
+    cost_weight: np.ndarray | None = None  # weight of each area's distance in the objective (default: weight)
+
+    @property
+    def objective_weight(self) -> np.ndarray:
+        return self.weight if self.cost_weight is None else self.cost_weight
 
 
 def objective_of(problem: LotProblem, partition: LotPartition) -> float:
-    return float(sum(problem.weight[i] * problem.distance[i, c]
+    return float(sum(problem.objective_weight[i] * problem.distance[i, c]
                      for c, members in zip(partition.centres, partition.members) for i in members))
 
 
@@ -76,7 +81,7 @@ def build_lot_model(problem: LotProblem) -> tuple[pulp.LpProblem, dict[tuple[int
     for (i, j) in pairs:
         by_area[i].append(z[i, j])
         by_centre.setdefault(j, []).append(i)
-    model += pulp.lpSum(problem.weight[i] * problem.distance[i, j] * var for (i, j), var in z.items())
+    model += pulp.lpSum(problem.objective_weight[i] * problem.distance[i, j] * var for (i, j), var in z.items())
     for i in range(n):
         model += pulp.lpSum(by_area[i]) == 1, f"assign_{i}"
     model += pulp.lpSum(z[j, j] for j in range(n)) == problem.k, "lot_count"
@@ -114,6 +119,7 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float = 6
     graph = problem.graph if problem.graph is not None else nx.complete_graph(len(problem.weight))
     heuristic = construct_lots(graph, problem.weight, problem.distance, problem.k, problem.lower, problem.upper,
                                seed=seed, time_limit=heuristic_seconds, contiguous=problem.graph is not None)
+    heuristic = replace(heuristic, objective=objective_of(problem, heuristic))
     if heuristic.max_violation > 1e-6 or not _non_rural_ok(problem, heuristic):
         heuristic_ok = None
     else:

@@ -9,9 +9,9 @@ Method: k-means++ seeds, region growing (the lightest lot claims its nearest fre
      at the most even edge) while any lot is out of bounds;
   2. improvement: single boundary-area moves that keep the donor connected, re-centring, and
      recombination cuts chosen for objective, until nothing improves.
-Volume violation is always reduced before the objective. If bounds are still violated, the whole
-thing restarts from new seeds a few times and the best attempt is kept. Results are deterministic
-for a given seed unless `time_limit` cuts the search short.
+Volume violation is always reduced before the objective. The whole thing runs a few times from
+different seeds and the best attempt is kept. Results are deterministic for a given seed unless
+`time_limit` cuts the search short.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import depth_first_order, minimum_spanning_tree
 
-MAX_ATTEMPTS = 4  # construction + search runs while bounds are violated
+ATTEMPTS = 4  # independent construction + search runs; the best is kept
 BALANCE_PATIENCE = 5  # rebalancing rounds without less violation before giving up
-IMPROVE_PATIENCE = 6  # recombination rounds without improvement before stopping
 MAX_COSTED_CUTS = 32  # recombination cuts whose objective is evaluated, most even first
 VOLUME_TOL = 1e-9  # hours; smaller changes in volume violation count as none
 RELATIVE_TOL = 1e-9  # a recombination must beat the current score by this fraction
@@ -83,11 +82,11 @@ def construct_lots(graph: nx.Graph, weight: np.ndarray, distance: np.ndarray, k:
     rng = np.random.default_rng(seed)
     deadline = time.perf_counter() + time_limit
     best: LotPartition | None = None
-    for _ in range(MAX_ATTEMPTS):
+    for _ in range(ATTEMPTS):
         found = _Search(instance, rng, deadline).run()
         if best is None or (found.max_violation, found.objective) < (best.max_violation, best.objective):
             best = found
-        if best.max_violation == 0.0 or time.perf_counter() > deadline:
+        if time.perf_counter() > deadline:
             break
     return best
 
@@ -111,6 +110,14 @@ def _draw(score: np.ndarray, taken: list[int], rng: np.random.Generator) -> int:
         score = np.ones(len(score))
         score[taken] = 0.0
     return int(rng.choice(len(score), p=score / score.sum()))
+
+
+def _cut_side(order: np.ndarray, size: np.ndarray, cut: int) -> np.ndarray:
+    """Mask of the subtree that cut `cut` separates (see `_Search._random_spanning_tree`)."""
+    start = cut + 1
+    mask = np.zeros(len(order), dtype=bool)
+    mask[order[start:start + size[order[start]]]] = True
+    return mask
 
 
 class _Search:
@@ -287,16 +294,11 @@ class _Search:
             best, idle = (violation, 0) if violation < best - VOLUME_TOL else (best, idle + 1)
 
     def improve(self) -> None:
-        """Local search, then recombination rounds (each followed by local search) until
-        IMPROVE_PATIENCE rounds in a row find nothing."""
+        """Local search, then rounds of recombination and local search while they improve."""
         self.local_search()
-        idle = 0
-        while self.instance.contiguous and idle < IMPROVE_PATIENCE and not self.out_of_time():
-            if self._recombine_all(balance=False):
-                self.local_search()
-                idle = 0
-            else:
-                idle += 1
+        while (self.instance.contiguous and not self.out_of_time()
+               and self._recombine_all(balance=False)):
+            self.local_search()
 
     def _recombine_all(self, balance: bool) -> bool:
         """One recombination attempt per pair of adjacent lots; True if any was accepted."""
@@ -327,34 +329,29 @@ class _Search:
         other_volume = total - cut_volume
         violation = self.instance.violations(cut_volume) + self.instance.violations(other_volume)
         least = float(violation.min())
-        current_violation = self.instance.violation(self.volume[a]) + self.instance.violation(self.volume[b])
+        current_violation = sum(self.instance.violation(self.volume[lot]) for lot in (a, b))
         if least > current_violation + VOLUME_TOL:
             return False
         cuts = np.flatnonzero(violation <= least + VOLUME_TOL)
-
-        def inside(cut: int) -> np.ndarray:
-            start = cut + 1
-            mask = np.zeros(len(areas), dtype=bool)
-            mask[order[start:start + size[order[start]]]] = True
-            return mask
-
         if balance:
-            mean = float(np.clip(self.weight.sum() / self.instance.k, self.instance.lower, self.instance.upper))
+            mean = float(np.clip(self.weight.sum() / self.instance.k, self.instance.lower,
+                                 self.instance.upper))
             scores = (cut_volume - mean) ** 2 + (other_volume - mean) ** 2
             current = (self.volume[a] - mean) ** 2 + (self.volume[b] - mean) ** 2
         else:
             # Costing a cut is quadratic in the lot size: cost only the most even ones.
-            cuts = cuts[np.argsort(np.abs(cut_volume - other_volume)[cuts], kind="stable")][:MAX_COSTED_CUTS]
+            imbalance = np.abs(cut_volume - other_volume)[cuts]
+            cuts = cuts[np.argsort(imbalance, kind="stable")][:MAX_COSTED_CUTS]
             scores = np.full(len(cut_volume), np.inf)
             for cut in cuts.tolist():
-                mask = inside(cut)
+                mask = _cut_side(order, size, cut)
                 scores[cut] = self.best_centre(areas[mask])[1] + self.best_centre(areas[~mask])[1]
             current = self.lot_cost(a) + self.lot_cost(b)
         cut = int(cuts[np.argmin(scores[cuts])])
         improves_volume = least < current_violation - VOLUME_TOL
         if not improves_volume and scores[cut] >= current - RELATIVE_TOL * (1 + abs(current)):
             return False
-        self._apply_split(a, b, areas, inside(cut))
+        self._apply_split(a, b, areas, _cut_side(order, size, cut))
         return True
 
     def _random_spanning_tree(self, areas: np.ndarray
