@@ -49,9 +49,10 @@ def main() -> None:
         path = REFERENCE / f"pmedcap{number:02d}.txt"
         optimum, problem = read_pmedcap(path)
         began = time.perf_counter()
-        partition, report, _ = solve_lots(problem, args.solver, args.time_limit, gap=0.0, heuristic_seconds=2.0)
+        result = solve_lots(problem, args.solver, args.time_limit, gap=0.0, heuristic_seconds=2.0)
+        report = result.report
         seconds = time.perf_counter() - began
-        found = partition.objective if partition else math.nan
+        found = result.partition.objective if result.partition else math.nan
         hits += int(abs(found - optimum) < 0.5)
         bound = f"{report.bound:9.1f}" if report.bound is not None else f"{'-':>9}"
         gap = f"{report.gap:7.2%}" if report.gap is not None else f"{'-':>7}"

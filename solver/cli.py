@@ -61,6 +61,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_authority(args: argparse.Namespace) -> int:
+    from .authority import import_authority, parse_overrides, summary_lines
+
+    path = import_authority(args.authority, args.out, args.providers, args.incumbency, args.seed,
+                            **parse_overrides(args.set))
+    for line in summary_lines(path):
+        out.print(line, highlight=False)
+    return 0
+
+
 def cmd_design(args: argparse.Namespace) -> int:
     from .design.config import load_config
     from .design.optimise import Infeasible, optimise
@@ -131,6 +141,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--providers", type=int, default=None, help="number of providers (default: by profile)")
     sub.add_argument("--seed", type=int, default=1)
     sub.add_argument("--out", type=Path, required=True, help="folder to write")
+
+    sub = command("import-authority", cmd_import_authority, "Build an instance from the real small areas (LSOAs) "
+                  "of an English local authority: Census 2021 population 65+, estimated demand, and providers from "
+                  "your files or synthetic.", 'tender import-authority "Wiltshire" --out instances/wiltshire')
+    sub.add_argument("authority", help="2019 district name or code, any case (e.g. Wiltshire, E06000054)")
+    sub.add_argument("--out", type=Path, required=True, help="folder to write")
+    sub.add_argument("--providers", type=Path, default=None, help="providers CSV (default: synthetic)")
+    sub.add_argument("--incumbency", type=Path, default=None, help="incumbency CSV (needs --providers)")
+    sub.add_argument("--seed", type=int, default=1, help="seed of the synthetic providers (default 1)")
+    sub.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="override an assumption, e.g. --set take_up_rate=0.025 (see solver/authority.py)")
 
     sub = command("design", cmd_design, "Optimise a tender design: lots, providers per lot, block and framework "
                   "hours. Writes design.json, areas.csv, awards.csv and lots.csv; exit 3 with an explanation "

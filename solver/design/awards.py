@@ -96,6 +96,14 @@ class AwardModel:
     def expected_volume(self, l: str, p: str) -> pulp.LpAffineExpression:
         return pulp.lpSum(self.probability[s] * self.lot_volume(l, p, s) for s in self.scenarios)
 
+    def most_hours(self, l: str, p: str, s: str) -> float:
+        """The most hours p could deliver in lot l in scenario s: the tightest big-M for its award."""
+        return min(self.capacity[p], self.config.volume.max_provider_share_of_lot * self.demand[l, s])
+
+    def most_block(self, l: str, p: str) -> float:
+        return min(self.capacity[p], self.config.volume.block_share_max * self.expected_demand[l],
+                   min(self.most_hours(l, p, s) for s in self.scenarios))
+
     def pairs_of_lot(self, l: str) -> list[str]:
         return [p for (lot, p) in self.eligible if lot == l]
 
@@ -138,10 +146,10 @@ class AwardModel:
                 recourse = self.unmet[l, s] + (self.spot[l, s] if self.spot else 0)
                 self.problem += supplied + recourse >= self.demand[l, s], f"demand_{l}_{s}"
         for (l, p) in self.eligible:
-            self.problem += self.b[l, p] <= self.capacity[p] * self.w[l, p], f"block_award_{l}_{p}"
+            self.problem += self.b[l, p] <= self.most_block(l, p) * self.w[l, p], f"block_award_{l}_{p}"
             for s in self.scenarios:
                 if self.f:
-                    self.problem += self.f[l, p, s] <= self.capacity[p] * self.w[l, p], f"call_award_{l}_{p}_{s}"
+                    self.problem += self.f[l, p, s] <= self.most_hours(l, p, s) * self.w[l, p], f"call_award_{l}_{p}_{s}"
                 if cfg.volume.max_provider_share_of_lot < 1:
                     self.require("share of lot", f"{p} in {l} ({s})", self.lot_volume(l, p, s), "<=",
                                  cfg.volume.max_provider_share_of_lot * self.demand[l, s])

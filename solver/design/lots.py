@@ -10,6 +10,7 @@ which need not be centre-grown, is kept whenever it is better.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -43,19 +44,32 @@ def objective_of(problem: LotProblem, partition: LotPartition) -> float:
                      for c, members in zip(partition.centres, partition.members) for i in members))
 
 
-def allowed_pairs(problem: LotProblem) -> tuple[dict[tuple[int, int], list[int]], np.ndarray]:
-    """Pairs (area, centre) the model may use, each with the neighbours that keep it contiguous."""
-    n = len(problem.weight)
-    if problem.graph is not None:
-        lengths = dict(nx.all_pairs_dijkstra_path_length(problem.graph, weight="km"))
-        order = np.array([[lengths[i].get(j, np.inf) for j in range(n)] for i in range(n)])
-    else:
-        order = problem.distance
-    limit = problem.candidates_per_area or n
-    near = {i: set(np.argsort(order[i], kind="stable")[:limit].tolist()) | {i} for i in range(n)}
-    pairs: dict[tuple[int, int], list[int]] = {(i, j): [] for i in range(n) for j in near[i]}
+def graph_order(problem: LotProblem) -> np.ndarray:
+    """How near each area is to each other: shortest path along the adjacency graph (km), or the
+    objective distance when contiguity is off."""
     if problem.graph is None:
-        return pairs, order
+        return problem.distance
+    n = len(problem.weight)
+    lengths = dict(nx.all_pairs_dijkstra_path_length(problem.graph, weight="km"))
+    return np.array([[lengths[i].get(j, np.inf) for j in range(n)] for i in range(n)])
+
+
+def allowed_pairs(problem: LotProblem, order: np.ndarray, centres: list[int] | None = None,
+                  extra: set[tuple[int, int]] = frozenset()) -> dict[tuple[int, int], list[int]]:
+    """Pairs (area, centre) the model may use, each with the neighbours that keep it contiguous.
+
+    By default each area may join its `candidates_per_area` nearest centres, plus the `extra`
+    pairs; with `centres`, every area may join any of those centres.
+    """
+    n = len(problem.weight)
+    if centres is not None:
+        pairs: dict[tuple[int, int], list[int]] = {(i, j): [] for i in range(n) for j in centres}
+    else:
+        limit = problem.candidates_per_area or n
+        near = {i: set(np.argsort(order[i], kind="stable")[:limit].tolist()) | {i} for i in range(n)}
+        pairs = {(i, j): [] for i in range(n) for j in near[i]} | {pair: [] for pair in extra}
+    if problem.graph is None:
+        return pairs
     changed = True
     while changed:  # drop pairs whose every nearer neighbour has been dropped
         changed = False
@@ -68,11 +82,15 @@ def allowed_pairs(problem: LotProblem) -> tuple[dict[tuple[int, int], list[int]]
                 changed = True
             else:
                 pairs[(i, j)] = sorted(before)
-    return pairs, order
+    return pairs
 
 
-def build_lot_model(problem: LotProblem) -> tuple[pulp.LpProblem, dict[tuple[int, int], pulp.LpVariable]]:
-    pairs, _ = allowed_pairs(problem)
+def build_lot_model(problem: LotProblem, pairs: dict[tuple[int, int], list[int]],
+                    centres: list[int] | None = None) -> tuple[pulp.LpProblem, dict[tuple[int, int], pulp.LpVariable]]:
+    """The lot MIP over the allowed pairs; with `centres`, only those areas may be centres."""
+    if centres is not None:
+        chosen = set(centres)
+        pairs = {(i, j): before for (i, j), before in pairs.items() if j in chosen}
     n = len(problem.weight)
     model = pulp.LpProblem("lots", pulp.LpMinimize)
     z = {(i, j): pulp.LpVariable(f"z_{i}_{j}", cat=pulp.LpBinary) for (i, j) in pairs}
@@ -84,7 +102,7 @@ def build_lot_model(problem: LotProblem) -> tuple[pulp.LpProblem, dict[tuple[int
     model += pulp.lpSum(problem.objective_weight[i] * problem.distance[i, j] * var for (i, j), var in z.items())
     for i in range(n):
         model += pulp.lpSum(by_area[i]) == 1, f"assign_{i}"
-    model += pulp.lpSum(z[j, j] for j in range(n)) == problem.k, "lot_count"
+    model += pulp.lpSum(z[j, j] for j in range(n) if (j, j) in z) == problem.k, "lot_count"
     for j, members in by_centre.items():
         volume = pulp.lpSum(problem.weight[i] * z[i, j] for i in members)
         model += volume <= problem.upper * z[j, j], f"upper_{j}"
@@ -101,6 +119,30 @@ def build_lot_model(problem: LotProblem) -> tuple[pulp.LpProblem, dict[tuple[int
     return model, z
 
 
+def relocate(problem: LotProblem, order: np.ndarray, centres: list[int], solver: str,
+             time_limit: float, seed: int, rounds: int = 4) -> LotPartition | None:
+    """Location-allocation from given centres: assign areas to the fixed centres exactly (a small
+    MIP with the full model's rules), move each centre to its lot's best member, repeat while the
+    objective falls. The result is feasible for the full model, so it makes a valid warm start."""
+    best: LotPartition | None = None
+    deadline = time.perf_counter() + time_limit
+    for _ in range(rounds):
+        remaining = deadline - time.perf_counter()
+        if remaining <= 0.5:
+            break
+        model, z = build_lot_model(problem, allowed_pairs(problem, order, centres), centres)
+        report = solve(model, solver, remaining, 1e-4, seed)
+        if not report.has_solution:
+            break
+        found = _read(problem, z)
+        if best is not None and found.objective >= best.objective - 1e-6:
+            break
+        best = found
+        centres = [min(members, key=lambda c: (sum(problem.objective_weight[i] * problem.distance[i, c] for i in members),
+                                               c)) for members in found.members]
+    return best
+
+
 def start_values(partition: LotPartition, z: dict[tuple[int, int], pulp.LpVariable]) -> dict[str, float] | None:
     """The partition as a MIP start, or None when the model cannot represent it."""
     values: dict[str, float] = {}
@@ -112,27 +154,44 @@ def start_values(partition: LotPartition, z: dict[tuple[int, int], pulp.LpVariab
     return values
 
 
+@dataclass(frozen=True)
+class LotResult:
+    partition: LotPartition | None  # the best lots found; None when none meet the rules
+    source: str  # which method found them
+    report: SolveReport | None  # the full MIP's own report, when it ran
+    heuristic: LotPartition  # the construction heuristic's cut, kept to explain failures
+
+
 def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4,
-               seed: int = 0, heuristic_seconds: float = 5.0) -> tuple[LotPartition | None, SolveReport,
-                                                                        LotPartition | None]:
-    """Best lots found, the MIP's report, and the heuristic partition (warm start and fallback)."""
+               seed: int = 0, heuristic_seconds: float = 5.0, exact: bool = True) -> LotResult:
+    """Heuristic cut, location-allocation from its centres, then (when `exact`) the full MIP warm
+    started from that; the best lots found win, and the result says where they came from."""
+    began = time.perf_counter()
     graph = problem.graph if problem.graph is not None else nx.complete_graph(len(problem.weight))
     heuristic = construct_lots(graph, problem.weight, problem.distance, problem.k, problem.lower, problem.upper,
                                seed=seed, time_limit=heuristic_seconds, contiguous=problem.graph is not None)
     heuristic = replace(heuristic, objective=objective_of(problem, heuristic))
-    if heuristic.max_violation > 1e-6 or not _non_rural_ok(problem, heuristic):
-        heuristic_ok = None
-    else:
-        heuristic_ok = heuristic
-    model, z = build_lot_model(problem)
-    start = start_values(heuristic_ok, z) if heuristic_ok else None
-    report = solve(model, solver, time_limit, gap, seed, start)
-    partition = None
-    if report.has_solution:
-        partition = _read(problem, z)
-    if heuristic_ok and (partition is None or heuristic_ok.objective < partition.objective - 1e-6):
-        partition = heuristic_ok
-    return partition, report, heuristic_ok
+    usable = heuristic.max_violation <= 1e-6 and _non_rural_ok(problem, heuristic)
+    order = graph_order(problem)
+    located = None
+    if usable:
+        share = 0.25 if exact else 1.0
+        located = relocate(problem, order, heuristic.centres, solver, share * time_limit, seed)
+    candidates = [(located, "location-allocation from the heuristic's centres"),
+                  (heuristic if usable else None, "construction heuristic")]
+    report = None
+    if exact:
+        used = {(i, c) for c, members in zip(located.centres, located.members) for i in members} if located else set()
+        model, z = build_lot_model(problem, allowed_pairs(problem, order, extra=used))
+        start = start_values(located, z) if located else None
+        report = solve(model, solver, max(1.0, time_limit - (time.perf_counter() - began)), gap, seed, start)
+        if report.has_solution:
+            candidates.insert(0, (_read(problem, z), f"MIP ({report.status})"))
+    found = [(p, source) for p, source in candidates if p is not None]
+    if not found:
+        return LotResult(None, "none", report, heuristic)
+    best, source = min(found, key=lambda item: item[0].objective - (1e-6 if item[1].startswith("MIP") else 0))
+    return LotResult(best, source, report, heuristic)
 
 
 def _non_rural_ok(problem: LotProblem, partition: LotPartition) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -19,12 +19,13 @@ import numpy as np
 from ..instance import Instance
 from .awards import AwardModel, group_slacks
 from .config import DesignConfig
-from .lots import LotProblem, solve_lots
+from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
 from .mip import SolveReport, solve
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
+SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
 
 
 @dataclass
@@ -80,14 +81,12 @@ def lot_problem(instance: Instance, config: DesignConfig, k: int) -> LotProblem:
                       min_non_rural_share=config.coverage.min_non_rural_share)
 
 
-def explain_lots(problem: LotProblem, heuristic: LotPartition | None, report: SolveReport) -> dict[str, list[str]]:
-    volumes = [float(problem.weight[m].sum()) for m in heuristic.members] if heuristic else []
+def explain_lots(problem: LotProblem, heuristic: LotPartition) -> dict[str, list[str]]:
+    volumes = [float(problem.weight[m].sum()) for m in heuristic.members]
     family = "contiguity with volume bounds" if problem.graph is not None else "volume bounds"
     detail = (f"cannot cut {len(problem.weight)} areas into {problem.k} lots of {problem.lower:,.0f}–"
-              f"{problem.upper:,.0f} hours/week (total {problem.weight.sum():,.0f}); the lot solver says "
-              f"'{report.status}'")
-    if volumes:
-        detail += f"; the best cut found has lots of {min(volumes):,.0f}–{max(volumes):,.0f} hours/week"
+              f"{problem.upper:,.0f} hours/week (total {problem.weight.sum():,.0f}); the best cut found has lots "
+              f"of {min(volumes):,.0f}–{max(volumes):,.0f} hours/week, {heuristic.max_violation:,.0f} outside the bounds")
     places = [detail]
     if problem.min_non_rural_share > 0:
         places.append(f"each lot must have at least {problem.min_non_rural_share:.0%} of its hours in urban or "
@@ -111,57 +110,94 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     return model, report
 
 
+@dataclass
+class Attempt:
+    """One lot count tried: its design, or why there is none."""
+
+    k: int
+    design: Design | None = None
+    objective: float = float("inf")
+    failures: dict[str, list[str]] = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        if self.design is None:
+            return {"lots": self.k, "outcome": "; ".join(self.failures)}
+        return {"lots": self.k, "objective": round(self.objective, 2),
+                "lot_source": self.design.solve["lot_source"], "award_status": self.design.solve["award_stage"]["status"]}
+
+
+def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float, award_seconds: float,
+            exact: bool, progress: Callable[[str], None]) -> Attempt:
+    """Lots for k, then awards for those lots."""
+    result = None
+    if k == 1:
+        partition = LotPartition([0], [list(range(len(instance.areas)))], 0.0, 0.0)
+    else:
+        progress(f"lots: cutting {len(instance.areas)} areas into {k} lots ({'exact' if exact else 'screening'})")
+        problem = lot_problem(instance, config, k)
+        result = solve_lots(problem, config.solver.name, lot_seconds, config.solver.gap, config.solver.seed,
+                            heuristic_seconds=min(10.0, max(1.0, 0.2 * lot_seconds)), exact=exact)
+        if result.partition is None:
+            return Attempt(k, failures=explain_lots(problem, result.heuristic))
+        partition = result.partition
+    ids = instance.area_ids
+    lots = [[ids[i] for i in members] for members in partition.members]
+    progress(f"awards: choosing providers for {k} lot(s)")
+    try:
+        model, report = solve_awards(instance, config, lots, award_seconds)
+    except Infeasible as infeasible:
+        return Attempt(k, failures={family: [f"with {k} lots: {p}" for p in places]
+                                    for family, places in infeasible.explanation.items()})
+    if not report.has_solution:
+        return Attempt(k, failures={"time": [f"with {k} lots the award model found no solution in "
+                                             f"{award_seconds:.0f} s; raise --time-limit"]})
+    return Attempt(k, _design(instance, config, partition, lots, model, result, report), report.objective)
+
+
 def optimise(instance: Instance, config: DesignConfig,
              progress: Callable[[str], None] = lambda message: None) -> Design:
-    """The best design found under `config`; raises Infeasible with an explanation."""
+    """The best design found under `config`; raises Infeasible with an explanation.
+
+    With several allowed lot counts, each is screened quickly (heuristic lots, a short award
+    solve); the best count then gets the rest of the time: the exact lot MIP and a full award solve.
+    """
+    began = time.perf_counter()
+    total = config.solver.time_limit
     counts = lot_counts(config, len(instance.areas))
-    budget = config.solver.time_limit / len(counts)
-    tried: list[dict] = []
-    best: tuple[float, Design] | None = None
-    failures: dict[str, list[str]] = {}
-    for k in counts:
-        began = time.perf_counter()
-        progress(f"lots: cutting {len(instance.areas)} areas into {k} lot(s)")
-        if k == 1:
-            partition, lot_report = LotPartition([0], [list(range(len(instance.areas)))], 0.0, 0.0), None
-        else:
-            problem = lot_problem(instance, config, k)
-            partition, lot_report, heuristic = solve_lots(
-                problem, config.solver.name, budget * config.solver.lot_share_of_time, config.solver.gap,
-                config.solver.seed, heuristic_seconds=min(10.0, 0.2 * budget))
-            if partition is None:
-                for family, places in explain_lots(problem, heuristic, lot_report).items():
-                    failures.setdefault(family, []).extend(places)
-                tried.append({"lots": k, "outcome": "no contiguous lots within the bounds"})
-                continue
-        ids = instance.area_ids
-        lots = [[ids[i] for i in members] for members in partition.members]
-        progress(f"awards: choosing providers for {k} lot(s)")
-        remaining = max(5.0, budget - (time.perf_counter() - began))
-        try:
-            model, award_report = solve_awards(instance, config, lots, remaining)
-        except Infeasible as infeasible:
-            for family, places in infeasible.explanation.items():
-                failures.setdefault(family, []).extend(f"with {k} lots: {p}" for p in places)
-            tried.append({"lots": k, "outcome": "awards infeasible"})
-            continue
-        if not award_report.has_solution:
-            tried.append({"lots": k, "outcome": f"award solver: {award_report.status}"})
-            failures.setdefault("time", []).append(f"with {k} lots the award model found no solution in "
-                                                   f"{remaining:.0f} s; raise --time-limit")
-            continue
-        design = _design(instance, config, partition, lots, model, lot_report, award_report)
-        tried.append({"lots": k, "objective": award_report.objective, "status": award_report.status})
-        if best is None or award_report.objective < best[0]:
-            best = (award_report.objective, design)
-    if best is None:
-        raise Infeasible(failures)
-    best[1].solve["lot_counts_tried"] = tried
-    return best[1]
+    screened: list[Attempt] = []
+    if len(counts) > 1:
+        each = SCREENING_SHARE * total / len(counts)
+        screened = [attempt(instance, config, k, each / 2, each / 2, exact=False, progress=progress) for k in counts]
+        feasible = [a for a in screened if a.design is not None]
+        if not feasible:
+            raise Infeasible(_merge_failures(screened))
+        chosen = min(feasible, key=lambda a: a.objective).k
+    else:
+        chosen = counts[0]
+    remaining = max(2.0, total - (time.perf_counter() - began))
+    share = config.solver.lot_share_of_time if chosen > 1 else 0.0
+    final = attempt(instance, config, chosen, share * remaining, (1 - share) * remaining, exact=True, progress=progress)
+    candidates = [a for a in [final, *screened] if a.design is not None and a.k == chosen]
+    if not candidates:
+        raise Infeasible(_merge_failures([final, *screened]))
+    best = min(candidates, key=lambda a: (a.objective, a is not final))
+    best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
+    if best is not final:
+        best.design.solve["note"] = ("the exact lot MIP's lots gave a dearer award than the screening lots; "
+                                     "the screening design is kept")
+    return best.design
+
+
+def _merge_failures(attempts: list[Attempt]) -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = {}
+    for a in attempts:
+        for family, places in a.failures.items():
+            merged.setdefault(family, []).extend(places)
+    return merged
 
 
 def _design(instance: Instance, config: DesignConfig, partition: LotPartition, lots: list[list[str]],
-            model: AwardModel, lot_report: SolveReport | None, award_report: SolveReport) -> Design:
+            model: AwardModel, lots_found: LotResult | None, award_report: SolveReport) -> Design:
     solution = model.solution()
     centres = [instance.area_ids[c] for c in partition.centres]
     return Design(
@@ -172,7 +208,9 @@ def _design(instance: Instance, config: DesignConfig, partition: LotPartition, l
         solve={
             "method": "decomposed: lots first (capacitated p-median with contiguity), then awards "
                       "(two-stage stochastic MIP over the demand scenarios)",
-            "lot_stage": lot_report.to_dict() if lot_report else {"status": "single lot, nothing to solve"},
+            "lot_stage": (lots_found.report.to_dict() if lots_found and lots_found.report
+                          else {"status": "single lot, nothing to solve" if lots_found is None else "not run (screening)"}),
+            "lot_source": lots_found.source if lots_found else "single lot",
             "lot_objective_hour_km": round(partition.objective, 2),
             "award_stage": award_report.to_dict(),
             "objective_terms_gbp_per_year": solution["objective_terms"],

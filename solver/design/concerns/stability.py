@@ -37,7 +37,11 @@ def _resilience(model: AwardModel, share: float) -> None:
     `share` of p's expected hours in the lot."""
     reserve = {(l, q): pulp.LpVariable(f"reserve_{l}_{q}", lowBound=0) for (l, q) in model.eligible}
     for (l, q), var in reserve.items():
-        model.problem += var <= model.capacity[q] * model.w[l, q], f"reserve_award_{l}_{q}"
+        # No failure needs more than share x the largest volume a provider can hold in the lot: a
+        # valid, much tighter bound on the reserve than the provider's capacity.
+        most = min(model.capacity[q], share * max(model.most_hours(l, p, s) for p in model.pairs_of_lot(l)
+                                                   for s in model.scenarios))
+        model.problem += var <= most * model.w[l, q], f"reserve_award_{l}_{q}"
     for q in model.providers:
         lots = model.lots_of_provider(q)
         if lots:

@@ -1,0 +1,169 @@
+"""OR-Tools routing with guided local search: the engine for the rules PyVRP lacks.
+
+Models time windows, service times, shifts, capacities, working-time budgets (a dimension that
+counts visits and travel between them, not the legs from and to home), breaks (the time
+dimension's break intervals, which may interrupt travel or waiting but not a visit) and
+double-handed visits (two copies of the visit on different carers whose start times are equal).
+
+Every visit may be dropped at a prohibitive price, so the search always has a solution to improve
+and an over-full day comes back with its unserved visits named rather than with nothing.
+
+OR-Tools' routing search has no random seed: `seed` is accepted for the common interface and
+ignored. The search is single-threaded and deterministic, but a time limit stops it after however
+many moves fit, so two runs can differ when the machine is busier or quieter.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from . import ticks
+from .problem import Problem, Solution, build_route, total_travel
+
+NAME = "ortools"
+
+
+class _Nodes:
+    """Routing nodes: one home per carer (nodes 0..C-1, start and end of its route), then one node
+    per visit and carer needed, so a double-handed visit has two."""
+
+    def __init__(self, problem: Problem):
+        carers = len(problem.carers)
+        self.visit = [-1] * carers + [i for i, v in enumerate(problem.visits) for _ in range(v.carers_needed)]
+        self.location = np.array([c.home for c in problem.carers] + [problem.visits[i].location
+                                                                    for i in self.visit[carers:]], dtype=int)
+        self.service = np.array([0] * carers + [ticks.up(problem.visits[i].service) for i in self.visit[carers:]],
+                                dtype=np.int64)
+        self.carers = carers
+
+    def __len__(self) -> int:
+        return len(self.visit)
+
+    def matrix(self, by_location: np.ndarray) -> np.ndarray:
+        return by_location[np.ix_(self.location, self.location)]
+
+
+class _FirstFeasible:
+    """Solution callback noting when the search first served every visit."""
+
+    def __init__(self, routing: pywrapcp.RoutingModel, drop_penalty: int, began: float):
+        self._routing, self._penalty, self._began = routing, drop_penalty, began
+        self.seconds: float | None = None
+
+    def __call__(self) -> None:
+        if self.seconds is None and self._routing.CostVar().Value() < self._penalty:
+            self.seconds = time.perf_counter() - self._began
+
+
+def _model(problem: Problem, nodes: _Nodes):
+    carers = problem.carers
+    manager = pywrapcp.RoutingIndexManager(len(nodes), len(carers), list(range(len(carers))), list(range(len(carers))))
+    routing = pywrapcp.RoutingModel(manager)
+    cost = nodes.matrix(ticks.travel_cost(problem.travel))
+    duration = nodes.matrix(ticks.travel_duration(problem.travel))
+    routing.SetArcCostEvaluatorOfAllVehicles(routing.RegisterTransitMatrix(cost.tolist()))
+
+    horizon = max(ticks.down(c.shift_end) for c in carers)
+    timing = nodes.service[:, None] + duration
+    routing.AddDimension(routing.RegisterTransitMatrix(timing.tolist()), horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for node in range(nodes.carers, len(nodes)):
+        visit = problem.visits[nodes.visit[node]]
+        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(ticks.up(visit.earliest), ticks.down(visit.latest))
+    for v, c in enumerate(carers):
+        for index in (routing.Start(v), routing.End(v)):
+            time_dim.CumulVar(index).SetRange(ticks.up(c.shift_start), ticks.down(c.shift_end))
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+
+    if problem.has_loads:
+        demand = [0] * nodes.carers + [problem.visits[i].demand for i in nodes.visit[nodes.carers:]]
+        big = sum(demand)
+        routing.AddDimensionWithVehicleCapacity(routing.RegisterUnaryTransitVector(demand), 0,
+                                                [big if c.capacity is None else c.capacity for c in carers],
+                                                True, "load")
+    if problem.has_working_limits:
+        work = timing.copy()
+        work[: nodes.carers, :] = 0  # leaving home is not working time
+        work[:, : nodes.carers] = nodes.service[:, None]  # nor is going home: only the last visit counts
+        routing.AddDimensionWithVehicleCapacity(
+            routing.RegisterTransitMatrix(work.tolist()), 0,
+            [horizon if c.max_working is None else ticks.down(c.max_working) for c in carers], True, "work")
+
+    breaks = _add_breaks(problem, routing, manager, time_dim, nodes)
+    _synchronise(routing, manager, time_dim, nodes)
+    drop_penalty = int(cost.max() + 1) * (len(nodes) + 1)  # above any possible travel total
+    for node in range(nodes.carers, len(nodes)):
+        routing.AddDisjunction([manager.NodeToIndex(node)], drop_penalty)
+    return manager, routing, time_dim, breaks, drop_penalty
+
+
+def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[int, pywrapcp.IntervalVar]:
+    solver = routing.solver()
+    visit_transit = [int(nodes.service[manager.IndexToNode(i)]) for i in range(routing.Size())]
+    breaks = {}
+    for v, c in enumerate(problem.carers):
+        if b := c.break_window:
+            duration = ticks.up(b.duration)
+            earliest = ticks.up(max(b.earliest, c.shift_start))
+            latest = min(ticks.down(b.latest), ticks.down(c.shift_end) - duration)
+            breaks[v] = solver.FixedDurationIntervalVar(earliest, latest, duration, False, f"break {v}")
+            time_dim.SetBreakIntervalsOfVehicle([breaks[v]], v, visit_transit)
+    return breaks
+
+
+def _synchronise(routing, manager, time_dim, nodes: _Nodes) -> None:
+    """Both copies of a double-handed visit: served or dropped together, by different carers, starting
+    at the same time."""
+    solver = routing.solver()
+    for node in range(nodes.carers, len(nodes) - 1):
+        if nodes.visit[node] == nodes.visit[node + 1]:
+            a, b = manager.NodeToIndex(node), manager.NodeToIndex(node + 1)
+            solver.Add(routing.ActiveVar(a) == routing.ActiveVar(b))
+            solver.Add(time_dim.CumulVar(a) == time_dim.CumulVar(b))
+            solver.Add(solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b)) >= routing.ActiveVar(a))
+
+
+def _parameters(time_limit: float):
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    params.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    params.time_limit.FromMilliseconds(max(int(time_limit * 1000), 1))
+    return params
+
+
+def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
+    began = time.perf_counter()
+    nodes = _Nodes(problem)
+    manager, routing, time_dim, breaks, drop_penalty = _model(problem, nodes)
+    first = _FirstFeasible(routing, drop_penalty, began)
+    routing.AddAtSolutionCallback(first)
+    assignment = routing.SolveWithParameters(_parameters(time_limit - (time.perf_counter() - began)))
+    if assignment is None:
+        raise RuntimeError(f"OR-Tools found no solution for {problem.name or 'the problem'} in {time_limit} s")
+    break_start = {}
+    intervals = assignment.IntervalVarContainer()
+    by_name = {f"break {v}": v for v in breaks}
+    for i in range(intervals.Size()):
+        element = intervals.Element(i)
+        if element.Var().Name() in by_name:
+            break_start[by_name[element.Var().Name()]] = ticks.minutes(element.StartValue())
+    routes, served = [], set()
+    for v, carer in enumerate(problem.carers):
+        index = assignment.Value(routing.NextVar(routing.Start(v)))
+        visits, starts = [], []
+        while not routing.IsEnd(index):
+            visits.append(problem.visits[nodes.visit[manager.IndexToNode(index)]])
+            starts.append(ticks.minutes(assignment.Value(time_dim.CumulVar(index))))
+            index = assignment.Value(routing.NextVar(index))
+        if visits:
+            depart = ticks.minutes(assignment.Value(time_dim.CumulVar(routing.Start(v))))
+            routes.append(build_route(problem, carer, visits, starts, depart, break_start.get(v)))
+            served.update(visit.id for visit in visits)
+    return Solution(engine=NAME, routes=routes, objective=total_travel(problem, routes),
+                    runtime=time.perf_counter() - began,
+                    unserved=[v.id for v in problem.visits if v.id not in served],
+                    first_feasible_seconds=first.seconds)

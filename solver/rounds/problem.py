@@ -1,0 +1,174 @@
+"""The routing problem of a lot's day and its answer, independent of any engine.
+
+Times are minutes (from midnight for care rounds; Solomon instances use their own time unit).
+Locations are indices into the travel matrix: visits and carers' homes point into it, so a client
+with four visits a day is one location.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+EPS = 1e-6  # minutes: tolerance for comparing times
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One visit: service must *start* within [earliest, latest]. A double-handed visit
+    (carers_needed=2) needs two different carers starting together. Demand is only for
+    capacitated benchmarks such as Solomon's; each carer serving the visit carries it."""
+
+    id: str
+    location: int
+    earliest: float
+    latest: float
+    service: float
+    carers_needed: int = 1
+    client: str = ""
+    demand: int = 0
+
+
+@dataclass(frozen=True)
+class BreakWindow:
+    """A break of `duration` minutes starting within [earliest, latest], taken between visits
+    (while waiting or on the way) or at home, but never during a visit."""
+
+    earliest: float
+    latest: float
+    duration: float
+
+
+@dataclass(frozen=True)
+class Carer:
+    """One shift of one carer, from home and back within [shift_start, shift_end]. A split shift is
+    two Carers with the same home. max_working bounds visit time plus travel *between* visits: the
+    legs from and to home are not working time (National Minimum Wage rules, domain.md §3), and
+    neither is waiting."""
+
+    id: str
+    home: int
+    shift_start: float
+    shift_end: float
+    max_working: float | None = None
+    break_window: BreakWindow | None = None
+    capacity: int | None = None
+
+
+def travel_minutes(xy_km: np.ndarray, detour: float, speed_kmh: float) -> np.ndarray:
+    """Road travel minutes between points: straight-line km × detour factor at an average speed."""
+    xy = np.asarray(xy_km, dtype=float)
+    km = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    return km * detour * 60.0 / speed_kmh
+
+
+@dataclass
+class Problem:
+    visits: list[Visit]
+    carers: list[Carer]
+    travel: np.ndarray  # minutes from location i to location j
+    coordinates: np.ndarray | None = None  # km, one row per location; for maps only
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.travel = np.asarray(self.travel, dtype=float)
+        n = self.travel.shape[0]
+        if self.travel.shape != (n, n) or (self.travel < 0).any():
+            raise ValueError("travel must be a square matrix of non-negative minutes")
+        for kind, ids in (("visit", [v.id for v in self.visits]), ("carer", [c.id for c in self.carers])):
+            if len(set(ids)) != len(ids):
+                raise ValueError(f"{kind} ids must be unique")
+        for v in self.visits:
+            if not 0 <= v.location < n or v.carers_needed not in (1, 2) or v.earliest > v.latest or v.service < 0:
+                raise ValueError(f"visit {v.id}: bad location, carers_needed, window or service")
+        for c in self.carers:
+            if not 0 <= c.home < n or c.shift_start > c.shift_end:
+                raise ValueError(f"carer {c.id}: bad home or shift")
+            b = c.break_window
+            if b and max(b.earliest, c.shift_start) > min(b.latest, c.shift_end - b.duration):
+                raise ValueError(f"carer {c.id}: the break cannot fit in the shift")
+        if self.has_double_handed and len(self.carers) < 2:
+            raise ValueError("double-handed visits need at least two carers")
+
+    @cached_property
+    def visit_by_id(self) -> dict[str, Visit]:
+        return {v.id: v for v in self.visits}
+
+    @cached_property
+    def carer_by_id(self) -> dict[str, Carer]:
+        return {c.id: c for c in self.carers}
+
+    @property
+    def has_double_handed(self) -> bool:
+        return any(v.carers_needed == 2 for v in self.visits)
+
+    @property
+    def has_breaks(self) -> bool:
+        return any(c.break_window for c in self.carers)
+
+    @property
+    def has_working_limits(self) -> bool:
+        """True when some carer's working-time limit can bind, i.e. is shorter than the shift."""
+        return any(c.max_working is not None and c.max_working < c.shift_end - c.shift_start for c in self.carers)
+
+    @property
+    def has_loads(self) -> bool:
+        return any(v.demand for v in self.visits) or any(c.capacity is not None for c in self.carers)
+
+
+@dataclass(frozen=True)
+class Stop:
+    visit: str
+    arrival: float  # leaving the previous place as soon as its work is done
+    start: float  # start of service, after any wait
+
+
+@dataclass
+class Route:
+    carer: str
+    depart: float  # leaves home
+    stops: list[Stop]
+    back: float  # home again, leaving the last visit at once
+    break_start: float | None = None
+
+
+@dataclass
+class Solution:
+    engine: str
+    routes: list[Route]  # carers with at least one visit
+    objective: float  # total travel minutes, home legs included
+    runtime: float  # seconds, model building included
+    unserved: list[str] = field(default_factory=list)
+    first_feasible_seconds: float | None = None  # when every visit was first served within the rules
+
+
+def build_route(problem: Problem, carer: Carer, visits: list[Visit], starts: list[float], depart: float,
+                break_start: float | None = None) -> Route:
+    """A Route from an engine's order and start times. Arrivals and the return home follow from the
+    travel matrix (a break between two places is taken before travelling on), so every engine
+    reports them the same way."""
+
+    def pause(free_at: float, until: float) -> float:
+        taken = break_start is not None and free_at - EPS <= break_start < until
+        return carer.break_window.duration if taken else 0.0  # type: ignore[union-attr]
+
+    stops, place, free_at = [], carer.home, depart
+    for visit, start in zip(visits, starts):
+        stops.append(Stop(visit.id, float(free_at + pause(free_at, start) + problem.travel[place, visit.location]),
+                          start))
+        place, free_at = visit.location, start + visit.service
+    home = float(free_at + problem.travel[place, carer.home])
+    return Route(carer.id, depart, stops, home + pause(free_at, home), break_start)
+
+
+def route_travel(problem: Problem, route: Route) -> float:
+    home = problem.carer_by_id[route.carer].home
+    path = [home] + [problem.visit_by_id[s.visit].location for s in route.stops] + [home]
+    return float(sum(problem.travel[a, b] for a, b in zip(path, path[1:])))
+
+
+def total_travel(problem: Problem, routes: list[Route]) -> float:
+    return math.fsum(route_travel(problem, r) for r in routes)

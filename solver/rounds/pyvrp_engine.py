@@ -1,0 +1,99 @@
+"""PyVRP 0.14 (iterated local search): the strong engine for plain time windows and shifts.
+
+It has no synchronised visits, breaks or working-time budgets, so it refuses problems that have
+them instead of quietly routing a different problem. The search is seeded, but a time limit stops
+it after however many iterations fit, so two runs with the same seed can differ when the machine
+is busier or quieter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import numpy as np
+from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+from pyvrp import solve as pyvrp_solve
+from pyvrp.stop import MaxRuntime
+
+from . import ticks
+from .problem import Carer, Problem, Solution, build_route, total_travel
+
+NAME = "pyvrp"
+_INT_MAX = np.iinfo(np.int64).max
+
+
+class UnsupportedProblem(ValueError):
+    """The problem has rules this engine cannot model."""
+
+
+def unsupported(problem: Problem) -> list[str]:
+    """Why PyVRP cannot route this problem; empty when it can."""
+    reasons = []
+    if problem.has_double_handed:
+        reasons.append("double-handed visits need two carers starting together")
+    if problem.has_breaks:
+        reasons.append("carers' breaks")
+    if problem.has_working_limits:
+        reasons.append("working-time limits shorter than the shift")
+    return reasons
+
+
+class _Clock:
+    """MaxRuntime that also notes when the best solution first became feasible."""
+
+    def __init__(self, seconds: float, began: float):
+        self._stop = MaxRuntime(seconds)
+        self._began = began
+        self.first_feasible: float | None = None
+
+    def __call__(self, best_cost: int) -> bool:
+        if self.first_feasible is None and best_cost < _INT_MAX:
+            self.first_feasible = time.perf_counter() - self._began
+        return self._stop(best_cost)
+
+
+def _data(problem: Problem) -> tuple[ProblemData, list[list[Carer]]]:
+    """PyVRP data over all the problem's locations; one vehicle type per group of interchangeable
+    carers (same home, shift and capacity), returned with the groups."""
+    xy = problem.coordinates if problem.coordinates is not None else np.zeros((len(problem.travel), 2))
+    locations = [Location(x=float(x), y=float(y)) for x, y in xy]
+    loads = problem.has_loads
+    clients = [Client(location=v.location, delivery=[v.demand] if loads else [], service_duration=ticks.up(v.service),
+                      tw_early=ticks.up(v.earliest), tw_late=ticks.down(v.latest), name=v.id)
+               for v in problem.visits]
+    groups: dict[tuple, list[Carer]] = defaultdict(list)
+    for c in problem.carers:
+        groups[(c.home, c.shift_start, c.shift_end, c.capacity)].append(c)
+    homes = sorted({c.home for c in problem.carers})
+    depot_of = {home: i for i, home in enumerate(homes)}
+    big = sum(v.demand for v in problem.visits)
+    vehicle_types = [VehicleType(num_available=len(carers), start_depot=depot_of[home], end_depot=depot_of[home],
+                                 capacity=[big if capacity is None else capacity] if loads else [],
+                                 tw_early=ticks.up(start), tw_late=ticks.down(end))
+                     for (home, start, end, capacity), carers in groups.items()]
+    data = ProblemData(locations, clients, [Depot(location=h) for h in homes], vehicle_types,
+                       [ticks.travel_cost(problem.travel)], [ticks.travel_duration(problem.travel)])
+    return data, list(groups.values())
+
+
+def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
+    if reasons := unsupported(problem):
+        raise UnsupportedProblem(f"PyVRP cannot route {problem.name or 'this problem'}: {'; '.join(reasons)}. "
+                                 "Use the OR-Tools engine.")
+    began = time.perf_counter()
+    data, groups = _data(problem)
+    clock = _Clock(max(time_limit - (time.perf_counter() - began), 0.0), began)
+    best = pyvrp_solve(data, clock, seed=seed, collect_stats=False).best
+    remaining = [list(g) for g in groups]
+    routes = []
+    for r in best.routes():
+        carer = remaining[r.vehicle_type()].pop(0)
+        served = [a for a in r.schedule() if a.is_client()]
+        routes.append(build_route(problem, carer, [problem.visits[a.idx] for a in served],
+                                  [ticks.minutes(a.start_time) for a in served], ticks.minutes(r.start_time())))
+    served_ids = {s.visit for r in routes for s in r.stops}
+    return Solution(engine=NAME, routes=routes, objective=total_travel(problem, routes),
+                    runtime=time.perf_counter() - began,
+                    unserved=[v.id for v in problem.visits if v.id not in served_ids],
+                    first_feasible_seconds=clock.first_feasible if best.is_feasible() else None)

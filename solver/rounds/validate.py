@@ -1,0 +1,123 @@
+"""Checks a Solution against its Problem from the routes alone, whatever the engine claimed.
+
+Rules: every visit served exactly once (a double-handed one by two different carers starting
+together); service starts within its window; every arrival allows for the travel (and any break)
+since the previous place; routes inside the carer's shift; working time (visits and travel between
+them) within the carer's budget; loads within capacity; a working carer with a break window takes
+the break inside it and inside the shift, never during a visit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .problem import EPS, Carer, Problem, Route, Solution
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # missed, duplicate, unknown, sync, early, late, travel, shift, working, capacity, break
+    where: str  # the visit or carer concerned
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.where}: {self.detail}"
+
+
+def validate(problem: Problem, solution: Solution) -> list[Violation]:
+    found = _coverage(problem, solution)
+    for route in solution.routes:
+        if route.carer in problem.carer_by_id:
+            found += _route(problem, problem.carer_by_id[route.carer], route)
+    return found
+
+
+def _coverage(problem: Problem, solution: Solution) -> list[Violation]:
+    found = []
+    served: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    carers_seen = set()
+    for route in solution.routes:
+        if route.carer not in problem.carer_by_id:
+            found.append(Violation("unknown", route.carer, "no such carer"))
+        elif route.carer in carers_seen:
+            found.append(Violation("duplicate", route.carer, "carer has two routes"))
+        carers_seen.add(route.carer)
+        for stop in route.stops:
+            served[stop.visit].append((route.carer, stop.start))
+    found += [Violation("unknown", v, "no such visit") for v in served if v not in problem.visit_by_id]
+    for visit in problem.visits:
+        by = served.get(visit.id, [])
+        if len(by) < visit.carers_needed:
+            found.append(Violation("missed", visit.id, f"served by {len(by)} of {visit.carers_needed} carers"))
+        elif len(by) > visit.carers_needed:
+            found.append(Violation("duplicate", visit.id, f"served {len(by)} times, needs {visit.carers_needed}"))
+        elif len(by) == 2:
+            (first, start_a), (second, start_b) = by
+            if first == second:
+                found.append(Violation("sync", visit.id, f"both carers are {first}"))
+            if abs(start_a - start_b) > EPS:
+                found.append(Violation("sync", visit.id, f"carers start at {start_a:.2f} and {start_b:.2f}"))
+    return found
+
+
+def _route(problem: Problem, carer: Carer, route: Route) -> list[Violation]:
+    found: list[Violation] = []
+    stops = [(s, problem.visit_by_id[s.visit]) for s in route.stops if s.visit in problem.visit_by_id]
+    if not stops:
+        return found
+    if route.depart < carer.shift_start - EPS or route.back > carer.shift_end + EPS:
+        found.append(Violation("shift", carer.id, f"out {route.depart:.2f}-{route.back:.2f}, "
+                                                  f"shift {carer.shift_start:.2f}-{carer.shift_end:.2f}"))
+    b, window = route.break_start, carer.break_window
+    pause = window.duration if window and b is not None else 0.0
+    break_placed = False
+
+    def leg(free_at: float, until: float, travel: float) -> float:
+        """Earliest arrival over a leg, taking the break there if it falls in the gap."""
+        nonlocal break_placed
+        if not pause or not free_at - EPS <= b < until:  # type: ignore[operator]
+            return free_at + travel
+        break_placed = True
+        if b + pause > until + EPS or until - free_at < travel + pause - EPS:  # type: ignore[operator]
+            found.append(Violation("break", carer.id, f"break at {b:.2f} leaves no time to travel"))
+        return free_at + travel + pause
+
+    place, free_at, working = carer.home, route.depart, 0.0
+    for i, (stop, visit) in enumerate(stops):
+        travel = float(problem.travel[place, visit.location])
+        if stop.arrival < leg(free_at, stop.start, travel) - EPS or stop.start < stop.arrival - EPS:
+            found.append(Violation("travel", visit.id, f"{carer.id} cannot start at {stop.start:.2f}"))
+        if stop.start < visit.earliest - EPS:
+            found.append(Violation("early", visit.id, f"starts {stop.start:.2f}, window opens {visit.earliest:.2f}"))
+        if stop.start > visit.latest + EPS:
+            found.append(Violation("late", visit.id, f"starts {stop.start:.2f}, window closes {visit.latest:.2f}"))
+        working += visit.service + (travel if i else 0.0)
+        place, free_at = visit.location, stop.start + visit.service
+    if route.back < leg(free_at, route.back, float(problem.travel[place, carer.home])) - EPS:
+        found.append(Violation("travel", carer.id, f"cannot be home by {route.back:.2f}"))
+
+    if carer.max_working is not None and working > carer.max_working + EPS:
+        found.append(Violation("working", carer.id, f"works {working:.2f} of at most {carer.max_working:.2f} min"))
+    load = sum(visit.demand for _, visit in stops)
+    if carer.capacity is not None and load > carer.capacity:
+        found.append(Violation("capacity", carer.id, f"load {load} over capacity {carer.capacity}"))
+    if window:
+        found += _break(carer, route, break_placed)
+    return found
+
+
+def _break(carer: Carer, route: Route, placed_in_a_gap: bool) -> list[Violation]:
+    window, b = carer.break_window, route.break_start
+    assert window is not None
+    if b is None:
+        return [Violation("break", carer.id, "no break")]
+    found = []
+    if not window.earliest - EPS <= b <= window.latest + EPS:
+        found.append(Violation("break", carer.id, f"break at {b:.2f} outside {window.earliest:.2f}-{window.latest:.2f}"))
+    if b < carer.shift_start - EPS or b + window.duration > carer.shift_end + EPS:
+        found.append(Violation("break", carer.id, f"break at {b:.2f} outside the shift"))
+    at_home = b + window.duration <= route.depart + EPS or b >= route.back - EPS
+    if not (placed_in_a_gap or at_home):
+        found.append(Violation("break", carer.id, f"break at {b:.2f} overlaps a visit or leaving home"))
+    return found
