@@ -90,7 +90,8 @@ def assumptions(overrides: dict[str, float]) -> Assumptions:
         problems.append(Problem(f"the visit-length shares sum to {sum(values[c] for c in MIX_COLUMNS):g}, not 1",
                                 fix="make the four visits_*min_share values sum to 1"))
     if params.urban_density < params.town_density:
-        problems.append(Problem("urban_density is below town_density", fix="make the urban threshold at least the town threshold"))
+        problems.append(Problem("urban_density is below town_density",
+                                fix="make the urban threshold at least the town threshold"))
     if params.deprivation_ratio <= 0:
         problems.append(Problem("deprivation_ratio must be positive", fix="use 1 for no deprivation effect"))
     if problems:
@@ -135,7 +136,8 @@ def _did_you_mean(name: str, options: list[str], advice: str) -> str:
     folded = {o.casefold(): o for o in options}
     key = name.strip().casefold()
     containing = [f for f in folded if key and key in f]
-    near = containing + [f for f in difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6) if f not in containing]
+    close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)
+    near = containing + [f for f in close if f not in containing]
     if not near:
         return advice
     return f"did you mean {' or '.join(repr(folded[f]) for f in near[:4])}? {advice[0].upper()}{advice[1:]}"
@@ -343,8 +345,8 @@ def user_market(providers_csv: Path, incumbency_csv: Path | None, areas: pd.Data
     """
     providers = read_user_table(providers_csv, PROVIDERS)
     if incumbency_csv is None:
-        incumbency = pd.DataFrame({c.name: pd.Series(dtype="int64" if c.kind == "count" else float if
-                                                     c.kind == "number" else str) for c in INCUMBENCY.columns})
+        incumbency = pd.DataFrame({c.name: pd.Series(dtype=str if c.kind == "id" else float)
+                                   for c in INCUMBENCY.columns})
         incumbency.attrs["source"] = "incumbency"
     else:
         incumbency = read_user_table(incumbency_csv, INCUMBENCY)
@@ -389,7 +391,7 @@ def import_authority(name: str, out: str | Path, providers_csv: str | Path | Non
                                  else f"from {Path(incumbency_csv).name}"),
                   "adjacency": adjacency_note, "areas_with_demand_raised_to_incumbency": raised,
                   "assumptions": asdict(params)}
-    tables = {"manifest": _manifest(authority, code, len(areas), areas, scenarios, provenance), "areas": areas,
+    tables = {"manifest": _manifest(authority, code, areas, scenarios, provenance), "areas": areas,
               "adjacency": pd.DataFrame(pairs, columns=["area_a", "area_b"]), "providers": providers,
               "incumbency": incumbency, "scenarios": scenarios}
     out = Path(out)
@@ -406,12 +408,12 @@ def _command(authority: str, providers_csv: Any, incumbency_csv: Any, seed: int,
     return " ".join(parts)
 
 
-def _manifest(authority: str, code: str, n_areas: int, areas: pd.DataFrame, scenarios: pd.DataFrame,
+def _manifest(authority: str, code: str, areas: pd.DataFrame, scenarios: pd.DataFrame,
               provenance: dict[str, Any]) -> dict[str, Any]:
     market = "synthetic" if provenance["providers"] == "synthetic" else "supplied"
     return {
         "name": re.sub(r"[^a-z0-9]+", "-", authority.lower()).strip("-"),
-        "description": (f"{authority} ({code}): its {n_areas} LSOAs with Census 2021 population, estimated "
+        "description": (f"{authority} ({code}): its {len(areas)} LSOAs with Census 2021 population, estimated "
                         f"demand and {market} providers, by `{provenance['command']}`"),
         "tables": {"areas": "areas.csv", "adjacency": "adjacency.csv", "providers": "providers.csv",
                    "incumbency": "incumbency.csv", "scenarios": "scenarios.csv"},

@@ -3,8 +3,8 @@ market stability and coverage.
 
 The evaluation does not trust the optimiser's recourse: in every scenario it dispatches each lot's
 demand itself — block hours first (paid whether used or not), then call-off from the lot's
-providers, cheapest framework rate first, within what their capacity leaves, then spot where the
-design allows it, and what remains is unmet.
+providers, cheapest framework rate first, within what their capacity and the design's share caps
+leave, then spot where the design allows it, and what remains is unmet.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario:
     if config.awards.single_rate_gbp_per_hour is not None:
         framework_rate = {p: config.awards.single_rate_gbp_per_hour for p in framework_rate}
     awards = [a for a in design.awards if a.provider != failed]
+    county_cap = config.stability.max_provider_share if config.stability.enabled else None
+    most = float("inf") if county_cap is None else county_cap * float(demand.sum())
     used = defaultdict(float)
     for a in awards:
         used[a.provider] += a.block_hours_per_week
@@ -45,7 +47,8 @@ def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario:
         share_cap = config.volume.max_provider_share_of_lot * need
         if config.volume.framework:
             for a in sorted(lot_awards, key=lambda a: (framework_rate[a.provider], a.provider)):
-                room = min(capacity[a.provider] - used[a.provider], share_cap - a.block_hours_per_week, residual)
+                room = min(capacity[a.provider] - used[a.provider], most - used[a.provider],
+                           share_cap - a.block_hours_per_week, residual)
                 if room > 0:
                     called[a.provider] = room
                     used[a.provider] += room

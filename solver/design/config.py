@@ -23,7 +23,7 @@ class Lots:
     volume_min: float | None = None  # hours/week; used when balance_tolerance is null
     volume_max: float | None = None
     contiguous: bool = True
-    candidates_per_area: int | None = 60  # nearest possible centres per area (None: all)
+    candidate_centres: int | None = 40  # areas that may be a lot's centre, spread over the county (None: all)
 
 
 @dataclass(frozen=True)

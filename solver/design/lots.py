@@ -3,9 +3,13 @@
 Each lot has a centre area; the objective is the hour-weighted distance from every area to its
 lot's centre, a proxy for the travel a lot's rounds need. Contiguity uses the distance-ordered
 formulation: an area may join centre j only if a neighbour nearer to j (along the adjacency graph)
-joins it too, so every lot grows outward from its centre and is connected. That is a restriction
-of contiguity (a bound from it is a bound for such centre-grown lots); the heuristic partition,
-which need not be centre-grown, is kept whenever it is better.
+joins it too, so every lot grows outward from its centre and is connected. Only candidate
+centres (spread over the county, including the heuristic's) may be centres. Both are restrictions:
+the MIP's bound is a bound for centre-grown lots around candidate centres. The heuristic cut,
+which need not be centre-grown, is kept whenever it is better, and the result says so.
+
+Pipeline: construction heuristic -> location-allocation from its centres (small exact MIPs with
+the centres fixed; always feasible for the full model) -> the full MIP warm-started from it.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ class LotProblem:
     lower: float
     upper: float
     graph: nx.Graph | None = None  # None: contiguity off
-    candidates_per_area: int | None = None  # None: every area may be any area's centre
+    candidate_centres: int | None = None  # how many areas may be centres (None: every area)
     non_rural: np.ndarray | None = None  # hours per week in non-rural areas, for a minimum share
     min_non_rural_share: float = 0.0
     cost_weight: np.ndarray | None = None  # weight of each area's distance in the objective (default: weight)
@@ -54,20 +58,9 @@ def graph_order(problem: LotProblem) -> np.ndarray:
     return np.array([[lengths[i].get(j, np.inf) for j in range(n)] for i in range(n)])
 
 
-def allowed_pairs(problem: LotProblem, order: np.ndarray, centres: list[int] | None = None,
-                  extra: set[tuple[int, int]] = frozenset()) -> dict[tuple[int, int], list[int]]:
-    """Pairs (area, centre) the model may use, each with the neighbours that keep it contiguous.
-
-    By default each area may join its `candidates_per_area` nearest centres, plus the `extra`
-    pairs; with `centres`, every area may join any of those centres.
-    """
-    n = len(problem.weight)
-    if centres is not None:
-        pairs: dict[tuple[int, int], list[int]] = {(i, j): [] for i in range(n) for j in centres}
-    else:
-        limit = problem.candidates_per_area or n
-        near = {i: set(np.argsort(order[i], kind="stable")[:limit].tolist()) | {i} for i in range(n)}
-        pairs = {(i, j): [] for i in range(n) for j in near[i]} | {pair: [] for pair in extra}
+def allowed_pairs(problem: LotProblem, order: np.ndarray, centres: list[int]) -> dict[tuple[int, int], list[int]]:
+    """Pairs (area, centre) the model may use, each with the neighbours that keep it contiguous."""
+    pairs: dict[tuple[int, int], list[int]] = {(i, j): [] for i in range(len(problem.weight)) for j in centres}
     if problem.graph is None:
         return pairs
     changed = True
@@ -85,12 +78,9 @@ def allowed_pairs(problem: LotProblem, order: np.ndarray, centres: list[int] | N
     return pairs
 
 
-def build_lot_model(problem: LotProblem, pairs: dict[tuple[int, int], list[int]],
-                    centres: list[int] | None = None) -> tuple[pulp.LpProblem, dict[tuple[int, int], pulp.LpVariable]]:
-    """The lot MIP over the allowed pairs; with `centres`, only those areas may be centres."""
-    if centres is not None:
-        chosen = set(centres)
-        pairs = {(i, j): before for (i, j), before in pairs.items() if j in chosen}
+def build_lot_model(problem: LotProblem, pairs: dict[tuple[int, int], list[int]]
+                    ) -> tuple[pulp.LpProblem, dict[tuple[int, int], pulp.LpVariable]]:
+    """The lot MIP over the allowed (area, centre) pairs."""
     n = len(problem.weight)
     model = pulp.LpProblem("lots", pulp.LpMinimize)
     z = {(i, j): pulp.LpVariable(f"z_{i}_{j}", cat=pulp.LpBinary) for (i, j) in pairs}
@@ -119,6 +109,24 @@ def build_lot_model(problem: LotProblem, pairs: dict[tuple[int, int], list[int]]
     return model, z
 
 
+def spread_centres(problem: LotProblem, order: np.ndarray, chosen: list[int]) -> list[int]:
+    """`chosen` plus further candidate centres, each the area whose hours lie farthest from the
+    candidates so far (hour-weighted farthest-first), so candidates cover the whole county."""
+    n = len(problem.weight)
+    count = n if problem.candidate_centres is None else min(n, max(problem.candidate_centres, len(chosen)))
+    if count >= n:
+        return list(range(n))
+    centres = list(dict.fromkeys(chosen))
+    nearest = order[:, centres].min(axis=1) if centres else np.full(n, np.inf)
+    while len(centres) < count:
+        score = np.where(np.isinf(nearest), 1e12, nearest) * np.maximum(problem.weight, 1e-9)
+        score[centres] = -1.0
+        pick = int(np.argmax(score))
+        centres.append(pick)
+        nearest = np.minimum(nearest, order[:, pick])
+    return sorted(centres)
+
+
 def relocate(problem: LotProblem, order: np.ndarray, centres: list[int], solver: str,
              time_limit: float, seed: int, rounds: int = 4) -> LotPartition | None:
     """Location-allocation from given centres: assign areas to the fixed centres exactly (a small
@@ -130,7 +138,7 @@ def relocate(problem: LotProblem, order: np.ndarray, centres: list[int], solver:
         remaining = deadline - time.perf_counter()
         if remaining <= 0.5:
             break
-        model, z = build_lot_model(problem, allowed_pairs(problem, order, centres), centres)
+        model, z = build_lot_model(problem, allowed_pairs(problem, order, centres))
         report = solve(model, solver, remaining, 1e-4, seed)
         if not report.has_solution:
             break
@@ -181,8 +189,8 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float = 6
                   (heuristic if usable else None, "construction heuristic")]
     report = None
     if exact:
-        used = {(i, c) for c, members in zip(located.centres, located.members) for i in members} if located else set()
-        model, z = build_lot_model(problem, allowed_pairs(problem, order, extra=used))
+        known = [c for p in (located, heuristic if usable else None) if p for c in p.centres]
+        model, z = build_lot_model(problem, allowed_pairs(problem, order, spread_centres(problem, order, known)))
         start = start_values(located, z) if located else None
         report = solve(model, solver, max(1.0, time_limit - (time.perf_counter() - began)), gap, seed, start)
         if report.has_solution:

@@ -77,7 +77,7 @@ def lot_problem(instance: Instance, config: DesignConfig, k: int) -> LotProblem:
     non_rural = np.where(instance.areas["rurality"].to_numpy() != "rural", hours, 0.0)
     return LotProblem(weight=hours, distance=instance.distance_km().to_numpy(), k=k, lower=lower, upper=upper,
                       graph=area_graph(instance) if config.lots.contiguous else None,
-                      candidates_per_area=config.lots.candidates_per_area, non_rural=non_rural,
+                      candidate_centres=max(config.lots.candidate_centres or len(hours), 4 * k), non_rural=non_rural,
                       min_non_rural_share=config.coverage.min_non_rural_share)
 
 

@@ -4,6 +4,8 @@ auto: PyVRP, which searches far better on plain time windows (../shared/design.m
 problem has rules only OR-Tools models (double-handed visits, breaks, working-time limits).
 both: every engine that can model the problem, sharing the time limit one after the other; the
 validator, not the engines, decides which answer is feasible, then the lower travel wins.
+Either way the day is first split into independent parts (decompose.py), solved in turn with
+time in proportion to their visits.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import ortools_engine, pyvrp_engine
+from .decompose import join, split
 from .problem import Problem, Solution
 from .validate import validate
 
@@ -20,10 +23,18 @@ ENGINES: dict[str, ModuleType] = {"ortools": ortools_engine, "pyvrp": pyvrp_engi
 def route(problem: Problem, time_limit: float, seed: int = 0, engine: str = "auto") -> Solution:
     if engine == "auto":
         engine = "ortools" if pyvrp_engine.unsupported(problem) else "pyvrp"
-    if engine != "both":
-        if engine not in ENGINES:
-            raise ValueError(f"unknown engine {engine!r}: choose auto, ortools, pyvrp or both")
-        return ENGINES[engine].solve(problem, time_limit, seed)
-    able = [ortools_engine] + ([] if pyvrp_engine.unsupported(problem) else [pyvrp_engine])
-    solutions = [e.solve(problem, time_limit / len(able), seed) for e in able]
-    return min(solutions, key=lambda s: (bool(validate(problem, s)), len(s.unserved), s.objective))
+    if engine == "both":
+        able = [ortools_engine] + ([] if pyvrp_engine.unsupported(problem) else [pyvrp_engine])
+        solutions = [_in_parts(problem, time_limit / len(able), seed, e) for e in able]
+        return min(solutions, key=lambda s: (bool(validate(problem, s)), len(s.unserved), s.objective))
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: choose auto, ortools, pyvrp or both")
+    return _in_parts(problem, time_limit, seed, ENGINES[engine])
+
+
+def _in_parts(problem: Problem, time_limit: float, seed: int, engine: ModuleType) -> Solution:
+    parts, stranded = split(problem)
+    if len(parts) == 1 and not stranded:
+        return engine.solve(problem, time_limit, seed)
+    total = sum(len(p.visits) for p in parts)
+    return join(problem, [engine.solve(p, time_limit * len(p.visits) / total, seed) for p in parts], stranded)

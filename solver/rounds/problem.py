@@ -90,8 +90,6 @@ class Problem:
             b = c.break_window
             if b and max(b.earliest, c.shift_start) > min(b.latest, c.shift_end - b.duration):
                 raise ValueError(f"carer {c.id}: the break cannot fit in the shift")
-        if self.has_double_handed and len(self.carers) < 2:
-            raise ValueError("double-handed visits need at least two carers")
 
     @cached_property
     def visit_by_id(self) -> dict[str, Visit]:
