@@ -27,9 +27,11 @@ def delaunay_adjacency(ids: list[str], xy: np.ndarray, prune_factor: float = 2.5
         list[tuple[str, str]], str]:
     """Adjacency from a Delaunay triangulation of the area points.
 
-    Edges longer than `prune_factor` times the median edge are dropped (they cross empty land or
-    water at the hull); if that disconnects the graph, the shortest dropped edges are put back to
-    reattach each piece. Returns the pairs and a sentence saying what was done.
+    An edge is dropped when it is longer than `prune_factor` times the larger of its two ends'
+    nearest-neighbour distances (such edges cross empty land or water at the hull; measuring against
+    local spacing keeps the long but genuine links between sparse rural areas). If that disconnects
+    the graph, the shortest dropped edges are put back to reattach each piece. Returns the pairs and
+    a sentence saying what was done.
     """
     n = len(ids)
     if n == 1:
@@ -43,18 +45,21 @@ def delaunay_adjacency(ids: list[str], xy: np.ndarray, prune_factor: float = 2.5
             simplices = Delaunay(xy, qhull_options="QJ").simplices  # collinear or repeated points
         edges = {tuple(sorted((int(a), int(b)))) for s in simplices for a, b in ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))}
     length = {e: float(np.hypot(*(xy[e[0]] - xy[e[1]]))) for e in edges}
-    limit = prune_factor * float(np.median(list(length.values())))
-    kept = [e for e in edges if length[e] <= limit]
+    spacing = np.full(n, np.inf)
+    for (a, b), d in length.items():
+        spacing[a], spacing[b] = min(spacing[a], d), min(spacing[b], d)
+    too_long = {e for e in edges if length[e] > prune_factor * max(spacing[e[0]], spacing[e[1]])}
+    kept = [e for e in edges if e not in too_long]
     graph = nx.Graph()
     graph.add_nodes_from(range(n))
     graph.add_edges_from(kept)
     reattached = 0
-    for edge in sorted((e for e in edges if length[e] > limit), key=lambda e: (length[e], e)):
+    for edge in sorted(too_long, key=lambda e: (length[e], e)):
         if not nx.has_path(graph, *edge):
             graph.add_edge(*edge)
             reattached += 1
     pairs = sorted((ids[a], ids[b]) for a, b in graph.edges)
     note = (f"derived from a Delaunay triangulation of the {n} area points: {len(edges)} edges, "
-            f"{len(edges) - len(kept)} longer than {limit:.1f} km pruned"
+            f"{len(too_long)} longer than {prune_factor:g} times the local spacing pruned"
             + (f", {reattached} of them put back to keep the areas connected" if reattached else ""))
     return pairs, note
