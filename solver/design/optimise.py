@@ -26,6 +26,7 @@ from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
 SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
+MIN_AWARD_SECONDS = 2.0
 
 
 @dataclass
@@ -126,9 +127,10 @@ class Attempt:
                 "lot_source": self.design.solve["lot_source"], "award_status": self.design.solve["award_stage"]["status"]}
 
 
-def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float, award_seconds: float,
+def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float, seconds: float,
             exact: bool, progress: Callable[[str], None]) -> Attempt:
-    """Lots for k, then awards for those lots."""
+    """Lots for k, then awards for those lots in whatever is left of `seconds`."""
+    began = time.perf_counter()
     result = None
     if k == 1:
         partition = LotPartition([0], [list(range(len(instance.areas)))], 0.0, 0.0)
@@ -143,6 +145,7 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
     ids = instance.area_ids
     lots = [[ids[i] for i in members] for members in partition.members]
     progress(f"awards: choosing providers for {k} lot(s)")
+    award_seconds = max(MIN_AWARD_SECONDS, seconds - (time.perf_counter() - began))
     try:
         model, report = solve_awards(instance, config, lots, award_seconds)
     except Infeasible as infeasible:
@@ -167,7 +170,7 @@ def optimise(instance: Instance, config: DesignConfig,
     screened: list[Attempt] = []
     if len(counts) > 1:
         each = SCREENING_SHARE * total / len(counts)
-        screened = [attempt(instance, config, k, each / 2, each / 2, exact=False, progress=progress) for k in counts]
+        screened = [attempt(instance, config, k, each / 2, each, exact=False, progress=progress) for k in counts]
         feasible = [a for a in screened if a.design is not None]
         if not feasible:
             raise Infeasible(_merge_failures(screened))
@@ -176,7 +179,7 @@ def optimise(instance: Instance, config: DesignConfig,
         chosen = counts[0]
     remaining = max(2.0, total - (time.perf_counter() - began))
     share = config.solver.lot_share_of_time if chosen > 1 else 0.0
-    final = attempt(instance, config, chosen, share * remaining, (1 - share) * remaining, exact=True, progress=progress)
+    final = attempt(instance, config, chosen, share * remaining, remaining, exact=True, progress=progress)
     candidates = [a for a in [final, *screened] if a.design is not None and a.k == chosen]
     if not candidates:
         raise Infeasible(_merge_failures([final, *screened]))

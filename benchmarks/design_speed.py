@@ -1,0 +1,80 @@
+"""Speed and quality of `tender design`: time, objective, bound and gap of each stage.
+
+    .venv/bin/python benchmarks/design_speed.py --instances shire county --configs balanced \
+        --time-limit 60 --repeats 3
+
+Each run is the whole design (screening of lot counts, exact lot MIP, award MIP). Figures are the
+solver's own: a stage stopped by the time limit shows status 'feasible' with the bound it proved.
+With several repeats the table shows each run and the median time and gaps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from solver.design.config import load_config  # noqa: E402
+from solver.design.optimise import Infeasible, optimise  # noqa: E402
+from solver.evaluate import evaluate  # noqa: E402
+from solver.instance import load_instance  # noqa: E402
+
+
+def fmt(value: float | None, pattern: str) -> str:
+    return pattern.format(value) if value is not None else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--instances", nargs="+", default=["shire", "county"])
+    parser.add_argument("--configs", nargs="+", default=["balanced"])
+    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--gap", type=float, default=None, help="stop gap (default: the configuration's)")
+    parser.add_argument("--solver", default="highs", choices=["highs", "cbc"])
+    parser.add_argument("--repeats", type=int, default=1)
+    args = parser.parse_args()
+    header = (f"{'instance':10} {'config':22} {'solver':6} {'run':>3} {'seconds':>8} {'lots':>4} {'lot source':28} "
+              f"{'lot status':>11} {'lot gap':>8} {'award status':>12} {'award obj £/yr':>15} {'award bound':>15} "
+              f"{'award gap':>9} {'expected £/yr':>14}")
+    print(header)
+    for name in args.instances:
+        instance = load_instance(ROOT / "instances" / name)
+        for config_name in args.configs:
+            config = load_config(ROOT / "configs" / f"{config_name}.yaml")
+            settings = {"name": args.solver, "time_limit": args.time_limit}
+            if args.gap is not None:
+                settings["gap"] = args.gap
+            config = replace(config, solver=replace(config.solver, **settings))
+            times, gaps = [], []
+            for run in range(1, args.repeats + 1):
+                began = time.perf_counter()
+                try:
+                    design = optimise(instance, config)
+                except Infeasible as infeasible:
+                    print(f"{name:10} {config_name:22} {args.solver:6} {run:3d} infeasible: "
+                          f"{'; '.join(infeasible.explanation)}")
+                    continue
+                seconds = time.perf_counter() - began
+                kpis = evaluate(instance, config, design)
+                lot, award = design.solve["lot_stage"], design.solve["award_stage"]
+                times.append(seconds)
+                gaps.append(award.get("gap"))
+                print(f"{name:10} {config_name:22} {args.solver:6} {run:3d} {seconds:8.1f} {len(design.lots):4d} "
+                      f"{design.solve['lot_source'][:28]:28} {lot.get('status', '-')[:11]:>11} "
+                      f"{fmt(lot.get('gap'), '{:.2%}'):>8} {award['status']:>12} {fmt(award['objective'], '{:,.0f}'):>15} "
+                      f"{fmt(award['bound'], '{:,.0f}'):>15} {fmt(award['gap'], '{:.2%}'):>9} "
+                      f"{kpis['expected_cost_gbp_per_year']:14,.0f}")
+            if len(times) > 1:
+                known = [g for g in gaps if g is not None]
+                print(f"{name:10} {config_name:22} median of {len(times)}: {statistics.median(times):.1f} s, award gap "
+                      f"{fmt(statistics.median(known) if known else None, '{:.2%}')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Care rounds: the Solomon reader, both engines, the chooser, and the independent validator."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.rounds import (BreakWindow, Carer, Problem, Solution, Stop, UnsupportedProblem, Visit, read_solomon,
+                           route, travel_minutes, validate)
+from solver.rounds.decompose import split
+from solver.rounds.problem import build_route, route_travel, total_travel
+from solver.rounds.synthetic import lot_day
+
+SOLOMON = Path(__file__).resolve().parents[2] / "shared" / "reference" / "solomon"
+
+
+def kinds(problem: Problem, solution: Solution) -> set[str]:
+    return {v.kind for v in validate(problem, solution)}
+
+
+@pytest.fixture
+def pair() -> Problem:
+    """Two carers and a double-handed visit 5 and 15 minutes from their homes (km are minutes)."""
+    xy = np.array([[0, 0], [20, 0], [5, 0], [0, 5]], dtype=float)
+    visits = [Visit("p", 2, 60, 90, 30, carers_needed=2, client="P"), Visit("q", 3, 0, 200, 20, client="Q")]
+    carers = [Carer("A", 0, 0, 300, break_window=BreakWindow(100, 150, 20)), Carer("B", 1, 0, 300)]
+    return Problem(visits, carers, travel_minutes(xy, detour=1.0, speed_kmh=60.0), coordinates=xy, name="pair")
+
+
+@pytest.fixture
+def pair_solution(pair: Problem) -> Solution:
+    """By hand: both carers start p at 60; A goes on to q, then home, then takes its break."""
+    p, q = pair.visits
+    a, b = pair.carers
+    start_q = 90 + math.sqrt(50)
+    routes = [build_route(pair, a, [p, q], [60, start_q], depart=55, break_start=130),
+              build_route(pair, b, [p], [60], depart=45)]
+    return Solution("hand", routes, total_travel(pair, routes), 0.0)
+
+
+def test_solomon_reader_on_c101() -> None:
+    problem = read_solomon(SOLOMON / "C101.txt")
+    assert problem.name == "C101"
+    assert (len(problem.visits), len(problem.carers)) == (100, 25)
+    assert {c.capacity for c in problem.carers} == {200}
+    assert (problem.carers[0].shift_start, problem.carers[0].shift_end) == (0, 1236)
+    five = problem.visit_by_id["5"]
+    assert (five.earliest, five.latest, five.service, five.demand) == (15, 67, 90, 10)
+    # depot (40,50) -> 5 (42,65) -> 3 (42,66) -> 7 (40,66) -> depot, by hand: sqrt(4+225) + 1 + 2 + 16
+    visits = [problem.visit_by_id[v] for v in ("5", "3", "7")]
+    start_5 = math.sqrt(229)
+    starts = [start_5, start_5 + 90 + 1, start_5 + 90 + 1 + 90 + 2]
+    one = build_route(problem, problem.carers[0], visits, starts, depart=0)
+    assert route_travel(problem, one) == pytest.approx(math.sqrt(229) + 19)
+    partial = validate(problem, Solution("hand", [one], route_travel(problem, one), 0.0))
+    assert {v.kind for v in partial} == {"missed"} and len(partial) == 97
+
+
+def test_pyvrp_near_best_known_on_c101() -> None:
+    problem = read_solomon(SOLOMON / "C101.txt")
+    solution = route(problem, time_limit=1, seed=1, engine="pyvrp")
+    assert solution.engine == "pyvrp" and validate(problem, solution) == []
+    assert solution.objective == pytest.approx(828.94, rel=0.02)
+
+
+def test_validator_accepts_a_valid_solution(pair: Problem, pair_solution: Solution) -> None:
+    assert validate(pair, pair_solution) == []
+
+
+def test_validator_catches_a_missed_visit(pair: Problem, pair_solution: Solution) -> None:
+    a = pair_solution.routes[0]
+    broken = replace(pair_solution, routes=[replace(a, stops=a.stops[:1]), pair_solution.routes[1]])
+    assert [(v.kind, v.where) for v in validate(pair, broken)] == [("missed", "q")]
+
+
+def test_validator_catches_a_late_start(pair: Problem, pair_solution: Solution) -> None:
+    p, q = pair.visits
+    late = build_route(pair, pair.carers[0], [p, q], [60, 201], depart=55)
+    assert kinds(pair, replace(pair_solution, routes=[late, pair_solution.routes[1]])) == {"late", "break"}
+
+
+def test_validator_catches_an_arrival_faster_than_travel(pair: Problem, pair_solution: Solution) -> None:
+    a = pair_solution.routes[0]
+    rushed = replace(a, stops=[a.stops[0], Stop("q", 91, 91)])
+    assert kinds(pair, replace(pair_solution, routes=[rushed, pair_solution.routes[1]])) == {"travel"}
+
+
+def test_validator_catches_an_unsynchronised_double_handed_visit(pair: Problem, pair_solution: Solution) -> None:
+    b = build_route(pair, pair.carers[1], [pair.visits[0]], [70], depart=45)
+    found = validate(pair, replace(pair_solution, routes=[pair_solution.routes[0], b]))
+    assert [(v.kind, v.where) for v in found] == [("sync", "p")]
+
+
+def test_validator_catches_one_carer_serving_both_places(pair: Problem, pair_solution: Solution) -> None:
+    a = pair_solution.routes[0]
+    twice = replace(a, stops=[a.stops[0]] + a.stops)
+    assert "sync" in kinds(pair, replace(pair_solution, routes=[twice]))
+
+
+def test_validator_catches_a_break_during_a_visit(pair: Problem, pair_solution: Solution) -> None:
+    a = replace(pair_solution.routes[0], break_start=100)
+    found = validate(pair, replace(pair_solution, routes=[a, pair_solution.routes[1]]))
+    assert [(v.kind, v.where) for v in found] == [("break", "A")]
+
+
+def test_pyvrp_refuses_double_handed_visits_and_auto_uses_ortools(pair: Problem) -> None:
+    with pytest.raises(UnsupportedProblem, match="double-handed"):
+        route(pair, time_limit=1, engine="pyvrp")
+    solution = route(pair, time_limit=1, engine="auto")
+    assert solution.engine == "ortools"
+    assert validate(pair, solution) == []
+
+
+def test_ortools_synchronises_double_handed_visits(pair: Problem) -> None:
+    # B lives three times as far from p as A: both must still start p together, inside its window
+    solution = route(pair, time_limit=1, engine="ortools")
+    starts = [s.start for r in solution.routes for s in r.stops if s.visit == "p"]
+    assert len(starts) == 2 and starts[0] == pytest.approx(starts[1])
+    assert {r.carer for r in solution.routes if any(s.visit == "p" for s in r.stops)} == {"A", "B"}
+    assert validate(pair, solution) == []
+
+
+def test_ortools_on_a_day_with_double_handed_visits_and_breaks() -> None:
+    problem = lot_day(20, seed=3, double_handed_share=0.3, breaks=True)
+    assert problem.has_double_handed and problem.has_breaks
+    solution = route(problem, time_limit=2, engine="auto")
+    assert solution.engine == "ortools" and solution.unserved == []
+    assert validate(problem, solution) == []
+    working = {r.carer: r for r in solution.routes}
+    assert all(working[c.id].break_start is not None for c in problem.carers if c.break_window and c.id in working)
+
+
+def test_ortools_keeps_working_time_limits() -> None:
+    xy = np.array([[0, 0]] + [[1, k] for k in range(4)], dtype=float)
+    visits = [Visit(f"v{k}", k + 1, 0, 400, 30) for k in range(4)]
+    carers = [Carer(c, 0, 0, 480, max_working=70) for c in ("A", "B")]
+    problem = Problem(visits, carers, travel_minutes(xy, 1.0, 60.0))
+    solution = route(problem, time_limit=1, engine="auto")
+    assert solution.engine == "ortools" and len(solution.routes) == 2
+    assert validate(problem, solution) == []
+    tight = replace(problem, carers=[replace(c, max_working=40) for c in carers])
+    assert "working" in kinds(tight, solution)
+
+
+def test_pyvrp_on_a_plain_day_and_split_shifts_split_the_day() -> None:
+    problem = lot_day(25, seed=2, double_handed_share=0.0)
+    parts, stranded = split(problem)
+    assert len(parts) == 2 and stranded == []  # morning and evening pieces
+    assert sorted(v.id for p in parts for v in p.visits) == sorted(v.id for v in problem.visits)
+    solution = route(problem, time_limit=1, seed=0, engine="auto")
+    assert solution.engine == "pyvrp" and solution.first_feasible_seconds is not None
+    assert validate(problem, solution) == []
+
+
+def test_both_engines_keep_the_better_valid_solution() -> None:
+    problem = lot_day(15, seed=4, double_handed_share=0.0)
+    solution = route(problem, time_limit=1, seed=0, engine="both")
+    assert solution.engine in {"pyvrp", "ortools"}
+    assert validate(problem, solution) == []
+
+
+def test_problem_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="visit"):
+        Problem([Visit("v", 5, 0, 10, 5)], [Carer("A", 0, 0, 100)], np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="break"):
+        Problem([], [Carer("A", 0, 0, 100, break_window=BreakWindow(200, 300, 10))], np.zeros((1, 1)))
