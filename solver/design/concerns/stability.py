@@ -32,21 +32,21 @@ def add(model: AwardModel) -> None:
 
 
 def _resilience(model: AwardModel, share: float) -> None:
-    """Each lot provider q reserves spare hours r[l,q] (within its capacity, beyond its expected
-    volume); if any one provider p fails, the others' reserves plus the lot's framework cover
-    `share` of p's expected hours in the lot."""
-    reserve = {(l, q): pulp.LpVariable(f"reserve_{l}_{q}", lowBound=0) for (l, q) in model.eligible}
-    for (l, q), var in reserve.items():
-        # No failure needs more than share x the largest volume a provider can hold in the lot: a
-        # valid, much tighter bound on the reserve than the provider's capacity.
-        most = min(model.capacity[q], share * max(model.most_hours(l, p, s) for p in model.pairs_of_lot(l)
-                                                   for s in model.scenarios))
-        model.problem += var <= most * model.w[l, q], f"reserve_award_{l}_{q}"
-    for q in model.providers:
-        lots = model.lots_of_provider(q)
-        if lots:
-            model.require("resilience", f"{q} spare capacity", pulp.lpSum(
-                model.expected_volume(l, q) + reserve[l, q] for l in lots), "<=", model.capacity[q])
-    for (l, p) in model.eligible:
-        others = pulp.lpSum(reserve[l, q] for q in model.pairs_of_lot(l) if q != p)
-        model.require("resilience", f"failure of {p} in {l}", others - share * model.expected_volume(l, p), ">=", 0.0)
+    """Single-failure resilience, one failure at a time: if provider p fails, the other providers
+    of each of its lots take on a[p,l,q] hours, together at least `share` of p's expected hours in
+    the lot, each within the capacity its own expected volume leaves."""
+    absorb = {(p, l, q): pulp.LpVariable(f"absorb_{p}_{l}_{q}", lowBound=0)
+              for l in model.lot_ids for p in model.pairs_of_lot(l) for q in model.pairs_of_lot(l) if q != p}
+    for (p, l, q), var in absorb.items():
+        most = min(model.capacity[q], share * max(model.most_hours(l, p, s) for s in model.scenarios))
+        model.problem += var <= most * model.w[l, q], f"absorb_award_{p}_{l}_{q}"
+    for l in model.lot_ids:
+        for p in model.pairs_of_lot(l):
+            taken = pulp.lpSum(absorb[p, l, q] for q in model.pairs_of_lot(l) if q != p)
+            model.require("resilience", f"failure of {p} in {l}", taken - share * model.expected_volume(l, p), ">=", 0.0)
+    by_pair: dict[tuple[str, str], list[pulp.LpVariable]] = {}
+    for (p, l, q), var in absorb.items():
+        by_pair.setdefault((p, q), []).append(var)
+    for (p, q), variables in by_pair.items():
+        own = pulp.lpSum(model.expected_volume(l, q) for l in model.lots_of_provider(q))
+        model.require("resilience", f"{q} covering for {p}", own + pulp.lpSum(variables), "<=", model.capacity[q])
