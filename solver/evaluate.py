@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .design.awards import WEEKS_PER_YEAR, lot_rural_share
+from .design.awards import WEEKS_PER_YEAR, incumbency_by_lot, lot_rural_share
 from .design.config import DesignConfig
 from .design.result import Design
 from .instance import Instance
@@ -87,21 +87,23 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
     probability = instance.probabilities
     scenarios = {s: dispatch(instance, config, design, s) for s in instance.scenarios.index}
     costs = {s: scenario_cost(instance, config, design, outcome) for s, outcome in scenarios.items()}
-    expect = lambda key: float(sum(probability[s] * costs[s][key] for s in costs))  # noqa: E731
+
+    def expect(key: str) -> float:
+        return float(sum(probability[s] * costs[s][key] for s in costs))
+
     awarded = {a.provider for a in design.awards}
     incumbent_hours = instance.incumbency.groupby("provider_id")["hours_per_week"].sum()
     volumes = pd.Series({p: sum(probability[s] * scenarios[s]["volume_by_provider"].get(p, 0.0) for s in scenarios)
                          for p in sorted(awarded)}, dtype=float)
     all_hours = float(instance.expected_demand().sum())
-    lot_of = design.lot_of_area()
-    winners = {(a.lot, a.provider) for a in design.awards}
-    kept = instance.incumbency.apply(lambda r: (lot_of[r["area_id"]], r["provider_id"]) in winners, axis=1)
+    switched_clients, switched_hours = forced_switches(instance, design, scenarios, probability)
     minimum = instance.providers["min_viable_hours_per_week"]
     below = sorted(p for p in awarded if volumes.get(p, 0.0) < minimum[p] - 1e-6)
-    base = instance.scenarios.index[0]
-    failure = {p: _failure_impact(instance, config, design, base, p) for p in sorted(awarded)}
+    base = instance.scenarios.index[0]  # failures are judged in the first (base) scenario
+    failure = {p: _failure_impact(instance, config, design, scenarios[base], base, p) for p in sorted(awarded)}
     worst = max(failure, key=lambda p: failure[p]["unabsorbed_hours_per_week"], default=None)
     rural = instance.areas["rurality"] == "rural"
+    # Unmet hours of a lot are taken to fall on its rural areas in proportion to their hours.
     rural_unmet = sum(probability[s] * sum(r["unmet"] * lot_rural_share(instance, l.areas)
                                            for r, l in zip(scenarios[s]["lots"], design.lots)) for s in scenarios)
     rural_demand = float(instance.expected_demand()[rural].sum())
@@ -114,8 +116,8 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
         "unmet_hours_per_week_by_scenario": {s: round(c["unmet_hours_per_week"], 1) for s, c in costs.items()},
         "travel_cost_gbp_per_year": round(WEEKS_PER_YEAR * sum(lot_travel_cost_per_week(instance, l.areas)
                                                                 for l in design.lots), 2),
-        "clients_forced_to_switch": int(instance.incumbency.loc[~kept, "clients"].sum()),
-        "hours_forced_to_switch_per_week": round(float(instance.incumbency.loc[~kept, "hours_per_week"].sum()), 1),
+        "clients_forced_to_switch": round(switched_clients),
+        "hours_forced_to_switch_per_week": round(switched_hours, 1),
         "hhi_before": round(hhi(incumbent_hours), 0),
         "hhi_after": round(hhi(volumes), 0),
         "largest_share": round(float(volumes.max() / all_hours), 4) if len(volumes) else 0.0,  # of all hours
@@ -129,8 +131,31 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
     }
 
 
-def _failure_impact(instance: Instance, config: DesignConfig, design: Design, scenario: str, provider: str) -> dict:
-    before = dispatch(instance, config, design, scenario)
+def forced_switches(instance: Instance, design: Design, scenarios: dict[str, dict],
+                    probability: pd.Series) -> tuple[float, float]:
+    """Clients and hours whose provider must change: an incumbent keeps the share of its clients in
+    a lot that its expected hours there (block plus call-off) cover, and none in lots it lost."""
+    delivered: dict[tuple[str, str], float] = defaultdict(float)
+    for a in design.awards:
+        delivered[a.lot, a.provider] += a.block_hours_per_week
+    for s, outcome in scenarios.items():
+        for row in outcome["lots"]:
+            for provider, hours in row["called"].items():
+                delivered[row["lot"], provider] += probability[s] * hours
+    lots, lot_ids = [lot.areas for lot in design.lots], [lot.lot for lot in design.lots]
+    held_clients = incumbency_by_lot(instance, lots, lot_ids, "clients")
+    held_hours = incumbency_by_lot(instance, lots, lot_ids, "hours_per_week")
+    clients = hours = 0.0
+    for pair, n in held_clients.items():
+        current = held_hours[pair]
+        kept = min(1.0, delivered.get(pair, 0.0) / current) if current > 0 else float(pair in delivered)
+        clients += n * (1 - kept)
+        hours += current * (1 - kept)
+    return clients, hours
+
+
+def _failure_impact(instance: Instance, config: DesignConfig, design: Design, before: dict[str, Any], scenario: str,
+                    provider: str) -> dict:
     after = dispatch(instance, config, design, scenario, failed=provider)
     lost = sum(r["block_used"] + r["framework"] for r in before["lots"]) - sum(
         r["block_used"] + r["framework"] for r in after["lots"])
@@ -145,7 +170,10 @@ def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], pr
     for position, lot in enumerate(design.lots):
         areas = instance.areas.loc[lot.areas]
         awards = [a for a in design.awards if a.lot == lot.lot]
-        expected = lambda key: sum(probability[s] * scenarios[s]["lots"][position][key] for s in scenarios)  # noqa: E731
+
+        def expected(key: str, position: int = position) -> float:
+            return sum(probability[s] * scenarios[s]["lots"][position][key] for s in scenarios)
+
         rows.append({
             "lot": lot.lot, "areas": len(lot.areas), "clients": int(areas["clients"].sum()),
             "hours_per_week": round(float(areas["care_hours_per_week"].sum()), 1),

@@ -1,5 +1,7 @@
-"""Continuity: clients whose provider must change because their area goes to a lot the incumbent
-does not win. A penalty per forced switch and/or a cap on their share."""
+"""Continuity: clients whose provider must change. An incumbent keeps its clients in a lot only if
+it wins the lot and is given the hours to go on serving them: the share kept is at most its award
+(0 or 1) and at most its expected hours in the lot over its current hours there. A penalty per
+forced switch and/or a cap on their share."""
 
 from __future__ import annotations
 
@@ -10,7 +12,18 @@ from ..awards import AwardModel, incumbency_by_lot
 
 def switched_clients(model: AwardModel) -> pulp.LpAffineExpression:
     clients = incumbency_by_lot(model.instance, model.lots, model.lot_ids, "clients")
-    return pulp.lpSum(n * (1 - model.w[l, p]) if (l, p) in model.w else n for (l, p), n in clients.items())
+    hours = incumbency_by_lot(model.instance, model.lots, model.lot_ids, "hours_per_week")
+    switched = []
+    for (l, p), n in clients.items():
+        if (l, p) not in model.w:
+            switched.append(n)
+            continue
+        kept = pulp.LpVariable(f"kept_{l}_{p}", lowBound=0, upBound=1)
+        model.problem += kept <= model.w[l, p], f"kept_award_{l}_{p}"
+        if hours.get((l, p), 0.0) > 0:
+            model.problem += hours[l, p] * kept <= model.expected_volume(l, p), f"kept_hours_{l}_{p}"
+        switched.append(n * (1 - kept))
+    return pulp.lpSum(switched)
 
 
 def add(model: AwardModel) -> None:

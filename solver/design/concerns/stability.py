@@ -45,7 +45,7 @@ def _resilience(model: AwardModel, share: float) -> None:
             taken = pulp.lpSum(absorb[p, l, q] for q in model.pairs_of_lot(l) if q != p)
             model.require("resilience", f"failure of {p} in {l}", taken - share * model.expected_volume(l, p), ">=", 0.0)
     by_pair: dict[tuple[str, str], list[pulp.LpVariable]] = {}
-    for (p, l, q), var in absorb.items():
+    for (p, _, q), var in absorb.items():
         by_pair.setdefault((p, q), []).append(var)
     for (p, q), variables in by_pair.items():
         own = pulp.lpSum(model.expected_volume(l, q) for l in model.lots_of_provider(q))
