@@ -4,7 +4,8 @@ The lot stage cuts the county into contiguous, volume-bounded lots that keep car
 each lot's centre; the award stage chooses providers, block hours and recourse for those lots with
 every concern in play. The joint problem (lots and awards at once) is far too large for an exact
 model at county scale, so the output says it was decomposed and gives each stage's own status,
-bound and gap. Each allowed lot count is tried and the cheapest complete design kept.
+bound and gap. When several lot counts are allowed, each is screened quickly and the cheapest gets
+the exact solve.
 """
 
 from __future__ import annotations

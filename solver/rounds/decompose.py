@@ -51,8 +51,8 @@ def join(problem: Problem, solutions: list[Solution], stranded: list[str]) -> So
     """One Solution from the parts' solutions, solved one after the other. Its time to first
     feasible is the sum of the parts' (each part stopped at its first feasible solution)."""
     firsts = [s.first_feasible_seconds for s in solutions]
+    first = None if stranded or any(f is None for f in firsts) else sum(f for f in firsts if f is not None)
     routes = [r for s in solutions for r in s.routes]
     return Solution(engine="+".join(sorted({s.engine for s in solutions})), routes=routes,
                     objective=total_travel(problem, routes), runtime=sum(s.runtime for s in solutions),
-                    unserved=stranded + [v for s in solutions for v in s.unserved],
-                    first_feasible_seconds=None if stranded or None in firsts else sum(firsts))  # type: ignore[arg-type]
+                    unserved=stranded + [v for s in solutions for v in s.unserved], first_feasible_seconds=first)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import pairwise
 
 import numpy as np
 
@@ -67,6 +68,8 @@ def travel_minutes(xy_km: np.ndarray, detour: float, speed_kmh: float) -> np.nda
 
 @dataclass
 class Problem:
+    """A day to route. Treat it as immutable: lookups by id are cached."""
+
     visits: list[Visit]
     carers: list[Carer]
     travel: np.ndarray  # minutes from location i to location j
@@ -120,7 +123,7 @@ class Problem:
 @dataclass(frozen=True)
 class Stop:
     visit: str
-    arrival: float  # leaving the previous place as soon as its work is done
+    arrival: float  # leaving the previous place as soon as its work (and any break there) is done
     start: float  # start of service, after any wait
 
 
@@ -137,7 +140,7 @@ class Route:
 class Solution:
     engine: str
     routes: list[Route]  # carers with at least one visit
-    objective: float  # total travel minutes, home legs included
+    objective: float  # total travel minutes, home legs included, from the problem's own matrix
     runtime: float  # seconds, model building included
     unserved: list[str] = field(default_factory=list)
     first_feasible_seconds: float | None = None  # when every visit was first served within the rules
@@ -165,7 +168,7 @@ def build_route(problem: Problem, carer: Carer, visits: list[Visit], starts: lis
 def route_travel(problem: Problem, route: Route) -> float:
     home = problem.carer_by_id[route.carer].home
     path = [home] + [problem.visit_by_id[s.visit].location for s in route.stops] + [home]
-    return float(sum(problem.travel[a, b] for a, b in zip(path, path[1:])))
+    return float(sum(problem.travel[a, b] for a, b in pairwise(path)))
 
 
 def total_travel(problem: Problem, routes: list[Route]) -> float:

@@ -14,7 +14,6 @@ from collections import defaultdict
 import numpy as np
 from pyvrp import Client, Depot, Location, ProblemData, VehicleType
 from pyvrp import solve as pyvrp_solve
-from pyvrp.stop import MaxRuntime
 
 from . import ticks
 from .problem import Carer, Problem, Solution, build_route, total_travel
@@ -40,17 +39,18 @@ def unsupported(problem: Problem) -> list[str]:
 
 
 class _Clock:
-    """MaxRuntime that also notes when the best solution first became feasible."""
+    """Stopping criterion: the time limit counted from `began` (model building and PyVRP's initial
+    solution included), noting when the best solution first became feasible."""
 
-    def __init__(self, seconds: float, began: float):
-        self._stop = MaxRuntime(seconds)
-        self._began = began
+    def __init__(self, time_limit: float, began: float):
+        self._began, self._deadline = began, began + time_limit
         self.first_feasible: float | None = None
 
     def __call__(self, best_cost: int) -> bool:
-        if self.first_feasible is None and best_cost < _INT_MAX:
-            self.first_feasible = time.perf_counter() - self._began
-        return self._stop(best_cost)
+        now = time.perf_counter()
+        if self.first_feasible is None and best_cost < _INT_MAX:  # PyVRP passes INT_MAX while infeasible
+            self.first_feasible = now - self._began
+        return now >= self._deadline
 
 
 def _data(problem: Problem) -> tuple[ProblemData, list[list[Carer]]]:
@@ -83,7 +83,7 @@ def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
                                  "Use the OR-Tools engine.")
     began = time.perf_counter()
     data, groups = _data(problem)
-    clock = _Clock(max(time_limit - (time.perf_counter() - began), 0.0), began)
+    clock = _Clock(time_limit, began)
     best = pyvrp_solve(data, clock, seed=seed, collect_stats=False).best
     remaining = [list(g) for g in groups]
     routes = []

@@ -24,9 +24,9 @@ VISITS_PER_CLIENT_SHARE = (0.15, 0.25, 0.25, 0.35)
 PIECES = {"am": (390, 870, ("morning", "lunch")), "pm": (930, 1350, ("tea", "bed"))}  # 06:30-14:30, 15:30-22:30
 DETOUR, SPEED_KMH = 1.3, 25.0  # as solver/travel.py for a town
 # Spread of a 300-visit day; a day of n visits covers n/300 times the area, so that every size has
-# the same density. Optimised rounds then need about 8 paid travel minutes per contact hour, the
-# low end of domain.md's 8-20 (real rounds, unoptimised, are nearer its 12).
-TOWN_SHARE, TOWN_SD_KM, LOT_RADIUS_KM, VISITS_AT_THAT_SPREAD = 0.7, 3.0, 15.0, 300
+# the same density. Optimised rounds then need about 5-8 paid travel minutes per contact hour
+# (100-800 visits), under domain.md's 8-20 for real rounds, which are not optimised.
+TOWN_SHARE, TOWN_SD_KM, LOT_RADIUS_KM, VISITS_AT_THAT_SPREAD = 0.7, 4.5, 20.0, 300
 TRAVEL_GUESS_MINUTES = 10.0  # per visit, for sizing the workforce only
 STAFFING_SLACK = 1.25
 MORNING_BREAK = BreakWindow(earliest=600, latest=690, duration=20)  # 10:00-11:30

@@ -114,7 +114,8 @@ def _break(carer: Carer, route: Route, placed_in_a_gap: bool) -> list[Violation]
         return [Violation("break", carer.id, "no break")]
     found = []
     if not window.earliest - EPS <= b <= window.latest + EPS:
-        found.append(Violation("break", carer.id, f"break at {b:.2f} outside {window.earliest:.2f}-{window.latest:.2f}"))
+        found.append(Violation("break", carer.id,
+                               f"break at {b:.2f} outside {window.earliest:.2f}-{window.latest:.2f}"))
     if b < carer.shift_start - EPS or b + window.duration > carer.shift_end + EPS:
         found.append(Violation("break", carer.id, f"break at {b:.2f} outside the shift"))
     at_home = b + window.duration <= route.depart + EPS or b >= route.back - EPS

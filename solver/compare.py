@@ -1,0 +1,215 @@
+"""Contract designs side by side: optimise each configuration, add the council's current design if
+given, and score every design with the same evaluation and the same stress test (one seed for all,
+so the designs face the same draws of demand).
+
+A configuration that fails — its rules cannot all be met, or it cannot be read — is kept with its
+explanation, and the others go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from .design.config import DesignConfig, load_config
+from .design.optimise import Infeasible, optimise
+from .design.result import Design, read_design
+from .evaluate import evaluate
+from .instance import InputError, Instance
+from .report import frame_table
+from .stress import StressResult, StressSettings, stress_test
+
+
+@dataclass
+class Candidate:
+    """One design in the comparison, or the reason there is none."""
+
+    name: str
+    source: str  # configuration or design file
+    outcome: str = "optimised"  # or given, infeasible, invalid configuration, error
+    config: DesignConfig | None = None
+    design: Design | None = None
+    stress: StressResult | None = None
+    failure: str | None = None
+    seconds: float = 0.0
+
+
+def optimise_config(instance: Instance, path: Path, adjust: Callable[[DesignConfig], DesignConfig],
+                    progress: Callable[[str], None]) -> Candidate:
+    """Optimise under one configuration file; failures are recorded, not raised."""
+    began = time.perf_counter()
+    candidate = Candidate(path.stem, str(path))
+    try:
+        candidate.config = adjust(load_config(path))
+        candidate.name = candidate.config.name
+        candidate.design = optimise(instance, candidate.config, progress=lambda m: progress(f"{candidate.name}: {m}"))
+    except Infeasible as error:
+        candidate.outcome, candidate.failure = "infeasible", str(error)
+    except InputError as error:
+        candidate.outcome = "invalid configuration"
+        candidate.failure = "\n".join(str(problem) for problem in error.problems)
+    except Exception as error:  # noqa: BLE001 - a solver crash in one design must not lose the others
+        candidate.outcome, candidate.failure = "error", f"{type(error).__name__}: {error}"
+    candidate.seconds = time.perf_counter() - began
+    return candidate
+
+
+def current_candidate(instance: Instance, path: Path, config: DesignConfig) -> Candidate:
+    """The council's current design (hand-written), scored under `config`'s rates and recourse."""
+    design = read_design(path, instance)
+    design.config = config.to_dict()
+    design.solve = design.solve or {"method": f"given ({path.name})"}
+    return Candidate("current", str(path), "given", config, design)
+
+
+def score(instance: Instance, candidate: Candidate, settings: StressSettings) -> None:
+    """Evaluate the candidate's design and stress-test it, in place."""
+    candidate.design.kpis = evaluate(instance, candidate.config, candidate.design)
+    candidate.stress = stress_test(instance, candidate.config, candidate.design, settings)
+
+
+def compare(instance: Instance, config_paths: list[Path], current: Path | None = None,
+            current_config: DesignConfig | None = None,
+            adjust: Callable[[DesignConfig], DesignConfig] = lambda config: config,
+            settings: StressSettings = StressSettings(),
+            progress: Callable[[str], None] = lambda message: None) -> list[Candidate]:
+    """Every configuration's design (or failure), then the current design, all scored alike. The
+    current design is read first: a mistake in it raises InputError before any time is spent."""
+    given = [current_candidate(instance, current, current_config or DesignConfig())] if current is not None else []
+    candidates = [optimise_config(instance, path, adjust, progress) for path in config_paths] + given
+    _unique_names(candidates)
+    for candidate in candidates:
+        if candidate.design is not None:
+            progress(f"{candidate.name}: evaluating and stress-testing ({settings.draws} draws)")
+            score(instance, candidate, settings)
+    return candidates
+
+
+def _unique_names(candidates: list[Candidate]) -> None:
+    seen: dict[str, int] = {}
+    for candidate in candidates:
+        seen[candidate.name] = seen.get(candidate.name, 0) + 1
+        if seen[candidate.name] > 1:
+            candidate.name = f"{candidate.name}-{seen[candidate.name]}"
+
+
+def comparison_table(instance: Instance, candidates: list[Candidate]) -> pd.DataFrame:
+    """One row per design; a failed design keeps its row, with why in `outcome` and `failure`."""
+    table = pd.DataFrame([_row(instance, c) for c in candidates]).set_index("design")
+    return table.astype({c: "Int64" for c in COUNTS if c in table.columns})
+
+
+def _row(instance: Instance, candidate: Candidate) -> dict:
+    if candidate.design is None:
+        return {"design": candidate.name, "outcome": candidate.outcome, "seconds": round(candidate.seconds, 1),
+                "failure": " ".join(candidate.failure.split())}
+    kpis, stress = candidate.design.kpis, candidate.stress.summary()
+    probability = instance.probabilities
+    unmet = kpis["unmet_hours_per_week_by_scenario"]
+    lots = pd.DataFrame(kpis["lots"])
+    failure = kpis["worst_single_failure"] or {}
+    return {
+        "design": candidate.name,
+        "outcome": candidate.outcome,
+        "lots": len(candidate.design.lots),
+        "providers": kpis["providers_awarded"],
+        "cost_mean_gbp_per_year": round(stress["cost_mean_gbp_per_year"]),
+        "cost_p95_gbp_per_year": round(stress["cost_p95_gbp_per_year"]),
+        "cost_per_contact_hour_gbp": kpis["cost_per_contact_hour_gbp"],
+        "idle_block_hours_per_week": kpis["idle_block_hours_per_week"],
+        "clients_forced_to_switch": kpis["clients_forced_to_switch"],
+        "hhi_after": kpis["hhi_after"],
+        "largest_share": kpis["largest_share"],
+        "providers_below_viability": len(kpis["providers_below_viability"]),
+        "incumbents_losing_all_work": len(kpis["incumbents_losing_all_work"]),
+        "worst_failure_provider": failure.get("provider"),
+        "worst_failure_unabsorbed_hours_per_week": failure.get("unabsorbed_hours_per_week"),
+        "unmet_expected_hours_per_week": round(float(sum(probability[s] * h for s, h in unmet.items())), 1),
+        "unmet_worst_scenario_hours_per_week": max(unmet.values()),
+        "stress_p_any_unmet": round(stress["p_any_unmet"], 3),
+        "rural_hours_met_share": float(kpis["rural_hours_met_share"]),
+        "travel_minutes_per_contact_hour": round(float((lots["travel_minutes_per_contact_hour"] * lots["hours_per_week"])
+                                                       .sum() / lots["hours_per_week"].sum()), 1),
+        "lot_stage": _stage(candidate.design.solve.get("lot_stage")),
+        "award_stage": _stage(candidate.design.solve.get("award_stage")),
+        "seconds": round(candidate.seconds, 1),
+    }
+
+
+def _stage(report: dict | None) -> str:
+    """A solver stage as 'status (gap)'."""
+    if not report:
+        return "given"
+    gap = report.get("gap")
+    return report.get("status", "") + (f" ({gap:.2%})" if gap is not None else "")
+
+
+COUNTS = ["lots", "providers", "cost_mean_gbp_per_year", "cost_p95_gbp_per_year", "clients_forced_to_switch",
+          "hhi_after", "providers_below_viability", "incumbents_losing_all_work"]
+
+def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, settings: StressSettings) -> None:
+    for group, columns in PRINT_GROUPS.items():
+        console.print(frame_table(printable(table).reindex(columns=columns),
+                                  f"Designs compared on {instance.name}: {group}", FORMATS, index_name="design"))
+    console.print(f"£m/yr: mean and 95th percentile over {settings.draws} stress draws (seed {settings.seed}, provider "
+                  f"exit rate {settings.exit_rate:.0%}); the rest from the evaluation over the instance's scenarios",
+                  highlight=False)
+    console.print(verdict(table), highlight=False)
+
+
+def verdict(table: pd.DataFrame, max_p_unmet: float = 0.05) -> str:
+    """The cheapest design (stress mean) that meets demand in every scenario and leaves hours unmet in at
+    most `max_p_unmet` of the stress draws; unmet hours are not costed, so cost alone would favour
+    designs that drop care."""
+    scored = table[table["outcome"].isin(["optimised", "given"])] if "cost_mean_gbp_per_year" in table else table.iloc[:0]
+    if scored.empty:
+        return "no design could be scored"
+    serving = scored[(scored["unmet_worst_scenario_hours_per_week"] <= 0)
+                     & (scored["stress_p_any_unmet"] <= max_p_unmet)]
+    pool = serving if len(serving) else scored
+    name = pool["cost_mean_gbp_per_year"].astype(float).idxmin()
+    row = pool.loc[name]
+    price = (f"{name}: £{row['cost_mean_gbp_per_year'] / 1e6:.2f}m a year expected (95th percentile "
+             f"£{row['cost_p95_gbp_per_year'] / 1e6:.2f}m), £{row['cost_per_contact_hour_gbp']:.2f} per contact hour")
+    if len(serving):
+        return (f"best: {price}; the cheapest of the {len(serving)} design(s) that meet demand in every scenario and "
+                f"leave hours unmet in at most {max_p_unmet:.0%} of stress draws")
+    return (f"no design meets demand in every scenario and leaves hours unmet in at most {max_p_unmet:.0%} of stress "
+            f"draws; the cheapest is {price}")
+
+
+def printable(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison with short headings (for `FORMATS`) and annual costs in £ million."""
+    shown = table.drop(columns="failure", errors="ignore")
+    for column in ("cost_mean_gbp_per_year", "cost_p95_gbp_per_year"):
+        if column in shown:
+            shown[column] = shown[column].astype(float) / 1e6
+    return shown.rename(columns=HEADINGS)
+
+
+HEADINGS = {
+    "cost_mean_gbp_per_year": "£m/yr mean", "cost_p95_gbp_per_year": "£m/yr p95", "cost_per_contact_hour_gbp": "£/h",
+    "idle_block_hours_per_week": "idle h/wk", "clients_forced_to_switch": "switched", "hhi_after": "HHI",
+    "largest_share": "top share", "providers_below_viability": "below viable",
+    "incumbents_losing_all_work": "incumb. out", "worst_failure_provider": "worst fail",
+    "worst_failure_unabsorbed_hours_per_week": "fail unabs. h/wk", "unmet_expected_hours_per_week": "unmet h/wk",
+    "unmet_worst_scenario_hours_per_week": "unmet worst", "stress_p_any_unmet": "P(unmet)",
+    "rural_hours_met_share": "rural met", "travel_minutes_per_contact_hour": "travel min/h",
+    "lot_stage": "lot stage", "award_stage": "award stage", "seconds": "s",
+}
+FORMATS = {"£m/yr mean": "£{:.2f}m", "£m/yr p95": "£{:.2f}m", "£/h": "£{:.2f}", "top share": "{:.0%}",
+           "P(unmet)": "{:.0%}", "rural met": "{:.1%}", "travel min/h": "{:.1f}", "unmet h/wk": "{:,.1f}",
+           "unmet worst": "{:,.1f}", "s": "{:.0f}"}
+# The printed comparison: three tables, one row per design in each, to fit a terminal.
+PRINT_GROUPS = {
+    "cost and coverage": ["£m/yr mean", "£m/yr p95", "£/h", "idle h/wk", "unmet h/wk", "unmet worst", "P(unmet)",
+                          "rural met", "travel min/h"],
+    "market and continuity": ["lots", "providers", "switched", "HHI", "top share", "below viable", "incumb. out",
+                              "worst fail", "fail unabs. h/wk"],
+    "solving": ["outcome", "lot stage", "award stage", "s"],
+}
