@@ -43,6 +43,7 @@ class AwardModel:
     problem: pulp.LpProblem = field(init=False)
     objective: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)  # £/year by term
     slacks: list[Slack] = field(default_factory=list)
+    _expected: dict[tuple[str, str], pulp.LpAffineExpression] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         instance, config = self.instance, self.config
@@ -94,7 +95,10 @@ class AwardModel:
         return self.b[l, p] + (self.f[l, p, s] if (l, p, s) in self.f else 0)
 
     def expected_volume(self, l: str, p: str) -> pulp.LpAffineExpression:
-        return pulp.lpSum(self.probability[s] * self.lot_volume(l, p, s) for s in self.scenarios)
+        """Probability-weighted hours of p in lot l (built once: the concerns use it many times)."""
+        if (l, p) not in self._expected:
+            self._expected[l, p] = pulp.lpSum(self.probability[s] * self.lot_volume(l, p, s) for s in self.scenarios)
+        return self._expected[l, p]
 
     def most_hours(self, l: str, p: str, s: str) -> float:
         """The most hours p could deliver in lot l in scenario s: the tightest big-M for its award."""

@@ -20,6 +20,8 @@ from dataclasses import dataclass, replace
 import networkx as nx
 import numpy as np
 import pulp
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import shortest_path
 
 from .lots_heuristic import LotPartition, construct_lots
 from .mip import SolveReport, solve
@@ -54,8 +56,10 @@ def graph_order(problem: LotProblem) -> np.ndarray:
     if problem.graph is None:
         return problem.distance
     n = len(problem.weight)
-    lengths = dict(nx.all_pairs_dijkstra_path_length(problem.graph, weight="km"))
-    return np.array([[lengths[i].get(j, np.inf) for j in range(n)] for i in range(n)])
+    rows, cols, km = zip(*((i, j, d) for i, j, d in problem.graph.edges(data="km")), strict=True) if \
+        problem.graph.number_of_edges() else ((), (), ())
+    matrix = csr_matrix((km, (rows, cols)), shape=(n, n))
+    return shortest_path(matrix, method="D", directed=False)
 
 
 def allowed_pairs(problem: LotProblem, order: np.ndarray, centres: list[int]) -> dict[tuple[int, int], list[int]]:

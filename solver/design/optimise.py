@@ -28,6 +28,7 @@ from .result import Award, Design, Lot
 MAX_LOT_COUNTS_TRIED = 4
 SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
 MIN_AWARD_SECONDS = 2.0
+MIN_EXACT_SECONDS = 5.0
 
 
 @dataclass
@@ -163,32 +164,43 @@ def optimise(instance: Instance, config: DesignConfig,
     """The best design found under `config`; raises Infeasible with an explanation.
 
     With several allowed lot counts, each is screened quickly (heuristic lots, a short award
-    solve); the best count then gets the rest of the time: the exact lot MIP and a full award solve.
+    solve) within a share of the time limit; the best count then gets the rest of the time: the
+    exact lot MIP and a full award solve. Model building counts against the limit too.
     """
     began = time.perf_counter()
     total = config.solver.time_limit
+    deadline = began + total
     counts = lot_counts(config, len(instance.areas))
     screened: list[Attempt] = []
     if len(counts) > 1:
         each = SCREENING_SHARE * total / len(counts)
-        screened = [attempt(instance, config, k, each / 2, each, exact=False, progress=progress) for k in counts]
+        for k in counts:
+            if screened and time.perf_counter() > began + SCREENING_SHARE * total and any(a.design for a in screened):
+                screened.append(Attempt(k, failures={"time": [f"{k} lots not screened: the screening time was spent"]}))
+                continue
+            screened.append(attempt(instance, config, k, each / 2, each, exact=False, progress=progress))
         feasible = [a for a in screened if a.design is not None]
         if not feasible:
             raise Infeasible(_merge_failures(screened))
         chosen = min(feasible, key=lambda a: a.objective).k
     else:
         chosen = counts[0]
-    remaining = max(2.0, total - (time.perf_counter() - began))
-    share = config.solver.lot_share_of_time if chosen > 1 else 0.0
-    final = attempt(instance, config, chosen, share * remaining, remaining, exact=True, progress=progress)
+    remaining = deadline - time.perf_counter()
+    if screened and remaining < MIN_EXACT_SECONDS:
+        final = Attempt(chosen, failures={"time": ["no time left for the exact solve after screening"]})
+    else:
+        share = config.solver.lot_share_of_time if chosen > 1 else 0.0
+        remaining = max(remaining, MIN_EXACT_SECONDS)
+        final = attempt(instance, config, chosen, share * remaining, remaining, exact=True, progress=progress)
     candidates = [a for a in [final, *screened] if a.design is not None and a.k == chosen]
     if not candidates:
         raise Infeasible(_merge_failures([final, *screened]))
     best = min(candidates, key=lambda a: (a.objective, a is not final))
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
     if best is not final:
-        best.design.solve["note"] = ("the exact lot MIP's lots gave a dearer award than the screening lots; "
-                                     "the screening design is kept")
+        best.design.solve["note"] = ("the screening design is kept: " + ("; ".join(
+            p for places in final.failures.values() for p in places) or
+            "the exact lot MIP's lots gave a dearer award than the screening lots"))
     return best.design
 
 

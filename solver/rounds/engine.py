@@ -21,6 +21,10 @@ ENGINES: dict[str, ModuleType] = {"ortools": ortools_engine, "pyvrp": pyvrp_engi
 
 
 def route(problem: Problem, time_limit: float, seed: int = 0, engine: str = "auto") -> Solution:
+    """Route the day with engine auto, ortools, pyvrp or both within time_limit seconds. The same
+    seed gives the same search, but a time limit cuts it wherever the clock says, so results can
+    differ from run to run on a busier or quieter machine. PyVRP raises UnsupportedProblem on
+    rules it cannot model."""
     if engine == "auto":
         engine = "ortools" if pyvrp_engine.unsupported(problem) else "pyvrp"
     if engine == "both":

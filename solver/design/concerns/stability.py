@@ -47,6 +47,6 @@ def _resilience(model: AwardModel, share: float) -> None:
     by_pair: dict[tuple[str, str], list[pulp.LpVariable]] = {}
     for (p, _, q), var in absorb.items():
         by_pair.setdefault((p, q), []).append(var)
+    own = {q: pulp.lpSum(model.expected_volume(l, q) for l in model.lots_of_provider(q)) for q in model.providers}
     for (p, q), variables in by_pair.items():
-        own = pulp.lpSum(model.expected_volume(l, q) for l in model.lots_of_provider(q))
-        model.require("resilience", f"{q} covering for {p}", own + pulp.lpSum(variables), "<=", model.capacity[q])
+        model.require("resilience", f"{q} covering for {p}", own[q] + pulp.lpSum(variables), "<=", model.capacity[q])
