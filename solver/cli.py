@@ -132,6 +132,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if any(c.design is not None for c in candidates) else EXIT_INFEASIBLE
 
 
+def cmd_rounds(args: argparse.Namespace) -> int:
+    from .rounds.run import carer_table, lot_table, payment_table, print_rounds, route_lot, select_lots, write_rounds
+
+    instance = load_instance(args.instance)
+    lots = select_lots(instance, args.design, args.lot, args.areas)
+    nlw = float(instance.policy["national_living_wage_gbp_per_hour"])
+    pay_rate = args.pay_rate if args.pay_rate is not None else nlw
+    routed = []
+    with out.status("routing") as status:
+        for lot, areas in lots.items():
+            status.update(f"routing lot {lot} ({len(areas)} areas, {args.days} day(s), {args.time_limit:g} s a day)")
+            routed.append(route_lot(instance, lot, areas, args.days, args.time_limit, args.seed, args.engine))
+    carers = carer_table(routed, pay_rate, nlw)
+    tables = {"lots": lot_table(routed, carers), "carers": carers,
+              "payment": payment_table(routed, instance.policy, pay_rate)}
+    print_rounds(out, tables, pay_rate, nlw, float(instance.policy["council_rate_gbp_per_hour"]))
+    settings = {"instance": str(args.instance), "days": args.days, "time_limit": args.time_limit, "seed": args.seed,
+                "engine": args.engine, "pay_rate": pay_rate, "nlw": nlw}
+    written = write_rounds(args.out, routed, tables, settings)
+    out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
+    violations = [v for lot in routed for v in lot.violations]
+    for violation in violations:
+        err.print(f"[red]violation:[/red] {violation}", highlight=False)
+    return EXIT_INFEASIBLE if violations else 0
+
+
 def override_solver(config, args: argparse.Namespace):
     from dataclasses import replace
 
@@ -219,6 +245,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--draws", type=int, default=500, help="stress-test draws per design (default 500)")
     sub.add_argument("--exit-rate", type=float, default=0.13,
                      help="chance an awarded provider exits within the year (default 0.13; 0.10-0.17 observed)")
+    sub = command("rounds", cmd_rounds, "Route one lot's days of care rounds (clients scattered in their areas, "
+                  "visits in the morning, lunch, tea and bed windows, split-shift carers), check them with the "
+                  "independent validator, and report per lot and per carer the visits, contact, travel, waiting and "
+                  "mileage, carers' pay against the National Living Wage, and the provider's income under each "
+                  "payment basis against the cost of care. Writes lots.csv, carers.csv, payment.csv, rounds.json "
+                  "and a PNG per lot; exit 3 if the rounds break a rule.",
+                  "tender rounds instances/shire --lot L1 --design out/shire/design.json --out out/rounds")
+    sub.add_argument("instance", type=Path, help="instance folder")
+    where = sub.add_mutually_exclusive_group(required=True)
+    where.add_argument("--design", type=Path, help="design.json whose lot (--lot, default every lot) to route")
+    where.add_argument("--areas", help="comma-separated area ids to route as one lot, e.g. A01,A02")
+    sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
+    sub.add_argument("--days", type=int, default=1, help="days to route, each with its own visits (default 1)")
+    sub.add_argument("--time-limit", type=float, default=10.0, help="routing seconds per lot and day (default 10)")
+    sub.add_argument("--engine", choices=["auto", "ortools", "pyvrp", "both"], default="auto")
+    sub.add_argument("--seed", type=int, default=0, help="seed of clients, carers and search (default 0)")
+    sub.add_argument("--pay-rate", type=float, default=None,
+                     help="carers' pay per paid hour, £ (default the instance's National Living Wage)")
+    sub.add_argument("--out", type=Path, default=Path("out/rounds"), help="folder to write (default out/rounds)")
     return parser
 
 

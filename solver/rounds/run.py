@@ -1,0 +1,188 @@
+"""`tender rounds`: route a lot's days, check them, and turn them into per-carer and per-lot figures
+of work, pay and price under every payment basis."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+
+from ..design.result import read_design
+from ..instance import InputError, Instance
+from ..instance import Problem as InputProblem
+from ..instance.schema import PAYMENT_BASES
+from ..report import frame_table
+from .engine import route
+from .lot_day import lot_day, lot_speed_kmh
+from .measures import carer_weeks
+from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, check_pay, direct_cost_per_contact_hour,
+                  price_per_contact_hour, provider_income)
+from .plot import plot_lot
+from .problem import Problem, Solution
+from .validate import Violation, validate
+
+
+@dataclass
+class LotRounds:
+    lot: str
+    areas: list[str]
+    days: list[tuple[Problem, Solution]]
+    violations: list[Violation]
+    weeks: dict[str, CarerWeek]
+
+    @property
+    def contact(self) -> float:
+        return math.fsum(w.contact for w in self.weeks.values())
+
+    def total(self, field: str) -> float:
+        return math.fsum(getattr(w, field) for w in self.weeks.values())
+
+
+def select_lots(instance: Instance, design: Path | None, lot: str | None, areas: str | None) -> dict[str, list[str]]:
+    """Lot name -> area ids: one lot (or all) of a design file, or the comma-separated areas given."""
+    if design is not None:
+        lots = {x.lot: x.areas for x in read_design(design, instance).lots if lot is None or x.lot == lot}
+        if not lots:
+            raise InputError([InputProblem(f"the design has no lot {lot!r}", str(design), column="lots",
+                                           fix="use a lot name from its lots.csv")])
+        return lots
+    chosen = [a.strip() for a in (areas or "").split(",") if a.strip()]
+    unknown = [a for a in chosen if a not in instance.areas.index]
+    if unknown or not chosen:
+        raise InputError([InputProblem(f"unknown or no areas: {', '.join(unknown) or '(none)'}", "--areas",
+                                       fix="give area ids from the instance's areas table, e.g. A01,A02")])
+    return {lot or "areas": chosen}
+
+
+def route_lot(instance: Instance, lot: str, areas: list[str], days: int, time_limit: float, seed: int,
+              engine: str) -> LotRounds:
+    routed = []
+    for day in range(days):
+        problem = lot_day(instance, areas, seed, day, name=f"{lot} day {day + 1}")
+        routed.append((problem, route(problem, time_limit, seed, engine)))
+    violations = [v for problem, solution in routed for v in validate(problem, solution)]
+    return LotRounds(lot, areas, routed, violations, carer_weeks(routed, lot_speed_kmh(instance, areas)))
+
+
+def per_contact_hour(minutes: float, contact: float) -> float:
+    return minutes * 60 / contact if contact > 0 else 0.0
+
+
+def carer_table(lots: list[LotRounds], pay_rate: float, nlw: float) -> pd.DataFrame:
+    rows = []
+    for lot in lots:
+        for who, week in lot.weeks.items():
+            row = {"lot": lot.lot, "carer": who, "visits": len(week.contact_minutes), "contact_min": week.contact,
+                   "travel_min": week.travel_minutes, "home_travel_min": week.home_travel_minutes,
+                   "waiting_min": week.waiting_minutes, "miles": week.miles,
+                   "travel_min_per_contact_hour": per_contact_hour(week.travel_minutes, week.contact)}
+            for practice in PAY_PRACTICES:
+                check = check_pay(week, practice, pay_rate, nlw)
+                row |= {f"pay_{practice}": check.pay, f"effective_hourly_{practice}": check.effective_hourly,
+                        f"breach_{practice}": check.breach,
+                        f"unpaid_travel_min_{practice}": check.unpaid_travel_minutes}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lot_table(lots: list[LotRounds], carers: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for lot in lots:
+        mine = carers[carers["lot"] == lot.lot] if len(carers) else carers
+        visits = [v for problem, _ in lot.days for v in problem.visits]
+        row = {"lot": lot.lot, "areas": " ".join(lot.areas), "days": len(lot.days), "visits": len(visits),
+               "double_handed": sum(v.carers_needed == 2 for v in visits), "carers_needed": len(lot.weeks),
+               "shifts_worked": max((len(s.routes) for _, s in lot.days), default=0),
+               "contact_min": lot.contact, "travel_min": lot.total("travel_minutes"),
+               "home_travel_min": lot.total("home_travel_minutes"), "waiting_min": lot.total("waiting_minutes"),
+               "miles": lot.total("miles"),
+               "travel_min_per_contact_hour": per_contact_hour(lot.total("travel_minutes"), lot.contact),
+               "unserved": sum(len(s.unserved) for _, s in lot.days), "violations": len(lot.violations),
+               "engine": "/".join(sorted({s.engine for _, s in lot.days}))}
+        for practice in PAY_PRACTICES:
+            row[f"breaches_{practice}"] = int(mine[f"breach_{practice}"].sum()) if len(mine) else 0
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lot_price(lot: LotRounds, pay_rate: float, mileage_rate: float) -> PriceAssumptions:
+    """The Homecare Association-style price assumptions with this lot's routed travel and mileage."""
+    return PriceAssumptions(pay_rate=pay_rate,
+                            travel_minutes_per_contact_hour=per_contact_hour(lot.total("travel_minutes"), lot.contact),
+                            miles_per_contact_hour=per_contact_hour(lot.total("miles"), lot.contact),
+                            mileage_rate=mileage_rate)
+
+
+def payment_table(lots: list[LotRounds], policy: dict, pay_rate: float) -> pd.DataFrame:
+    """Per lot and payment basis: the provider's income at the council rate against the cost of
+    care (direct cost, i.e. the minimum wage for all working time with on-costs and mileage, and the
+    full price with running costs and surplus) at the lot's own travel."""
+    rate = float(policy["council_rate_gbp_per_hour"])
+    rows = []
+    for lot in lots:
+        assumptions = lot_price(lot, pay_rate, float(policy["mileage_rate_gbp_per_mile"]))
+        direct, price = direct_cost_per_contact_hour(assumptions), price_per_contact_hour(assumptions)
+        for basis in PAYMENT_BASES:
+            income = math.fsum(provider_income(w, basis, rate) for w in lot.weeks.values())
+            per_hour = income * 60 / lot.contact if lot.contact > 0 else 0.0
+            rows.append({"lot": lot.lot, "basis": basis, "current": basis == policy["payment_basis"],
+                         "council_rate": rate, "income_gbp": income, "income_per_contact_hour": per_hour,
+                         "direct_cost_per_contact_hour": direct, "price_per_contact_hour": price,
+                         "below_direct_cost": per_hour < direct, "below_price": per_hour < price})
+    return pd.DataFrame(rows)
+
+
+def write_rounds(out: Path, lots: list[LotRounds], tables: dict[str, pd.DataFrame], settings: dict) -> list[str]:
+    """CSV tables, rounds.json (settings, every route and violation) and a PNG of each lot's first
+    day. Returns the names written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in tables.items():
+        frame.round(3).to_csv(out / f"{name}.csv", index=False)
+        written.append(f"{name}.csv")
+    routes = {lot.lot: [{"day": d + 1, "engine": s.engine, "travel_min": s.objective, "unserved": s.unserved,
+                         "routes": [asdict(r) for r in s.routes]} for d, (_, s) in enumerate(lot.days)]
+              for lot in lots}
+    summary = {"settings": settings, "lots": tables["lots"].to_dict(orient="records"),
+               "violations": {lot.lot: [str(v) for v in lot.violations] for lot in lots}, "routes": routes}
+    (out / "rounds.json").write_text(json.dumps(summary, indent=1, default=float) + "\n")
+    written.append("rounds.json")
+    for lot in lots:
+        plot_lot(*lot.days[0], out / f"rounds-{lot.lot}.png")
+        written.append(f"rounds-{lot.lot}.png")
+    return written
+
+
+SHORT = {"double_handed": "2-handed", "carers_needed": "carers", "shifts_worked": "shifts", "contact_min": "contact",
+         "travel_min": "travel", "home_travel_min": "home", "waiting_min": "waiting",
+         "travel_min_per_contact_hour": "travel/ch", "violations": "violat.",
+         "breaches_contact_only": "breach c-only", "breaches_travel_paid": "breach t-paid",
+         "effective_hourly_contact_only": "£/h c-only", "breach_contact_only": "breach c-only",
+         "effective_hourly_travel_paid": "£/h t-paid", "breach_travel_paid": "breach t-paid",
+         "income_gbp": "income", "income_per_contact_hour": "£/ch", "direct_cost_per_contact_hour": "direct £/ch",
+         "price_per_contact_hour": "price £/ch", "below_direct_cost": "< direct", "below_price": "< price"}
+
+
+def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: float, nlw: float,
+                 council_rate: float) -> None:
+    """The three tables, headings shortened: minutes, c-only = paid for contact time only, t-paid =
+    travel between visits paid too, ch = contact hour."""
+    money = "£{:,.2f}"
+    lots = tables["lots"].set_index("lot").drop(columns=["areas", "days", "engine"]).rename(columns=SHORT)
+    console.print(frame_table(lots, "Rounds per lot (minutes; travel = between visits, working time; home = to and "
+                                    "from home, not working time)", {"travel/ch": "{:.1f}"}, index_name="lot"))
+    carers = tables["carers"].set_index("carer")[
+        ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "miles",
+         "effective_hourly_contact_only", "breach_contact_only", "effective_hourly_travel_paid",
+         "breach_travel_paid"]].rename(columns=SHORT)
+    console.print(frame_table(carers, f"Carers: pay per working hour at £{pay_rate:.2f} per paid hour, paid for "
+                                      f"contact only or for travel too; breach = below the NLW £{nlw:.2f}",
+                              {"miles": "{:,.1f}", "£/h c-only": money, "£/h t-paid": money}, index_name="carer"))
+    payment = tables["payment"].set_index("lot").drop(columns=["council_rate"]).rename(columns=SHORT)
+    console.print(frame_table(payment, f"Provider income at the council rate £{council_rate:.2f} under each payment "
+                                       "basis against the cost of care at the lot's travel (£/ch = per contact hour)",
+                              {k: money for k in ("income", "£/ch", "direct £/ch", "price £/ch")}, index_name="lot"))

@@ -1,0 +1,49 @@
+"""`tender rounds` on two areas of the tiny instance, end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from solver.cli import main
+from solver.instance import load_instance
+from solver.rounds import route, validate
+from solver.rounds.lot_day import lot_day
+from solver.rounds.pay import PAY_PRACTICES
+
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
+
+
+def test_lot_day_follows_the_instance() -> None:
+    instance = load_instance(TINY)
+    problem = lot_day(instance, ["A01", "A02"], seed=3)
+    expected = sum(round(instance.areas.loc[a, "visits_per_week"] / 7) for a in ("A01", "A02"))
+    assert len(problem.visits) == expected
+    assert {v.service for v in problem.visits} <= {15, 30, 45, 60}
+    assert all(v.id.rsplit("-", 1)[1] in ("morning", "lunch", "tea", "bed") for v in problem.visits)
+    assert all(c.shift_start < c.shift_end for c in problem.carers)
+    assert problem.travel.shape[0] == len({v.location for v in problem.visits}) + len({c.home for c in problem.carers})
+
+
+def test_rounds_command_writes_valid_rounds(tmp_path: Path) -> None:
+    out = tmp_path / "rounds"
+    assert main(["rounds", str(TINY), "--areas", "A01,A02", "--time-limit", "2", "--out", str(out)]) == 0
+    for name in ("lots.csv", "carers.csv", "payment.csv", "rounds.json", "rounds-areas.png"):
+        assert (out / name).stat().st_size > 0
+    lots = pd.read_csv(out / "lots.csv")
+    assert lots.loc[0, "violations"] == 0 and lots.loc[0, "unserved"] == 0
+    assert json.loads((out / "rounds.json").read_text())["violations"] == {"areas": []}
+    carers = pd.read_csv(out / "carers.csv")
+    assert carers["contact_min"].sum() == lots.loc[0, "contact_min"]
+    assert all(f"breach_{p}" in carers for p in PAY_PRACTICES)
+    assert not carers["breach_travel_paid"].any()  # paying travel at the NLW is always lawful
+    payment = pd.read_csv(out / "payment.csv")
+    assert set(payment["basis"]) == {"per_minute_contact", "banded_15_minutes", "per_hour_including_travel",
+                                     "salaried_block"}
+
+
+def test_the_validator_passes_the_routed_day() -> None:
+    problem = lot_day(load_instance(TINY), ["A01", "A02"])
+    assert validate(problem, route(problem, time_limit=1, seed=0)) == []
