@@ -132,7 +132,7 @@ def generate(profile_name: str, n_areas: int, seed: int, n_providers: int | None
         "rurality": rurality, "pop_65plus": pop65, "clients": clients, "care_hours_per_week": hours,
         **{c: mix[:, j] for j, c in enumerate(MIX_COLUMNS)}, "double_handed_share": double,
     })
-    pairs, _ = delaunay_adjacency(ids, xy)
+    pairs, adjacency_note = delaunay_adjacency(ids, xy)
     adjacency = pd.DataFrame(pairs, columns=["area_a", "area_b"])
     command = f"tender generate --profile {profile_name} --areas {n_areas} --seed {seed}"
     if n_providers is None:
@@ -147,6 +147,7 @@ def generate(profile_name: str, n_areas: int, seed: int, n_providers: int | None
         "tables": {"areas": "areas.csv", "adjacency": "adjacency.csv", "providers": "providers.csv",
                    "incumbency": "incumbency.csv", "scenarios": "scenarios.csv"},
         "policy": default_policy(areas, scenarios),
+        "provenance": {"command": command, "adjacency": adjacency_note},
     }
     return {"manifest": manifest, "areas": areas, "adjacency": adjacency, "providers": providers,
             "incumbency": incumbency, "scenarios": scenarios}

@@ -80,7 +80,8 @@ def load_instance(path: str | Path) -> Instance:
         adjacency, note = delaunay_adjacency(list(areas.index), areas[["x_km", "y_km"]].to_numpy())
     else:
         adjacency = _adjacency(adjacency_table, area_set, problems)
-        note = f"from {adjacency_table.attrs['source']}"
+        derived = (manifest.get("provenance") or {}).get("adjacency")  # how the file was made, if recorded
+        note = f"from {adjacency_table.attrs['source']}" + (f", {derived}" if derived else "")
 
     providers = tables["providers"]
     _check_ids(providers, "base_area_id", area_set, "areas", problems)
