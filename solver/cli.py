@@ -158,6 +158,55 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     return EXIT_INFEASIBLE if violations else 0
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from .batch import FORMATS, expand, grid, pending, printable, read_manifest, run_batch
+
+    if args.manifest is not None:
+        instances, configs, seed, time_limit = read_manifest(args.manifest)
+    elif args.instances and args.configs:
+        instances, configs = expand(args.instances, Path(), "instances"), expand(args.configs, Path(), "configs")
+        seed = time_limit = None
+    else:
+        err.print("[red]error:[/red] give a manifest, or both --instances and --configs", highlight=False)
+        return EXIT_BAD_INPUT
+    tasks = grid(instances, configs, args.seed if args.seed is not None else seed,
+                 args.time_limit if args.time_limit is not None else time_limit)
+    todo = len(pending(tasks, args.out))
+    where = f"on {args.scheduler}" if args.scheduler else f"on {args.workers} local worker(s)"
+    with Progress(console=out) as progress:
+        bar = progress.add_task(f"{todo} of {len(tasks)} runs {where}", total=len(tasks), completed=len(tasks) - todo)
+        table, _ = run_batch(tasks, args.out, args.workers, args.scheduler,
+                             progress=lambda record: progress.advance(bar))
+    out.print(frame_table(printable(table), f"Batch of {len(tasks)} runs", FORMATS, index_name="config"))
+    for row in table[table["status"] != "ok"].itertuples():
+        err.print(f"[red]{row.config} on {row.instance}: {row.status}[/red]\n{row.error}", highlight=False)
+    out.print(f"ran {todo}, kept {len(tasks) - todo} finished; wrote {args.out}/results.csv, results.parquet, runs/",
+              highlight=False)
+    return 1 if (table["status"] == "failed").any() else 0
+
+
+def cmd_frontier(args: argparse.Namespace) -> int:
+    from .design.config import load_config
+    from .frontier import FORMATS, chart, marks, printable, trace
+
+    instance = load_instance(args.instance)
+    config = override_solver(load_config(args.config), args)
+    marked = marks(instance, config, args.mark or [], args.against)
+    with out.status(f"tracing cost against {args.against} on {instance.name}") as status:
+        table = trace(instance, config, args.points, args.against, progress=status.update)
+    title = f"Cost against {args.against} on {instance.name} ({config.name})"
+    out.print(frame_table(printable(table), title, FORMATS, index_name="point"))
+    for point, row in table[table["status"] == "infeasible"].iterrows():
+        err.print(f"[yellow]point {point}, cap {row.cap:.1%}: infeasible[/yellow] {row.explanation}", highlight=False)
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "frontier.csv")
+    chart(table, marked, args.against, args.out / "frontier.png", title)
+    out.print(f"wrote {args.out}/frontier.csv, frontier.png", highlight=False)
+    return 0 if (table["status"] == "ok").any() else EXIT_INFEASIBLE
+
+
 def override_solver(config, args: argparse.Namespace):
     from dataclasses import replace
 
@@ -264,6 +313,38 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--pay-rate", type=float, default=None,
                      help="carers' pay per paid hour, £ (default the instance's National Living Wage)")
     sub.add_argument("--out", type=Path, default=Path("out/rounds"), help="folder to write (default out/rounds)")
+
+    sub = command("batch", cmd_batch, "Optimise and score every instance × configuration pair of a grid, each run "
+                  "in its own process (a crash or timeout loses that run only), on local cores or a Dask cluster. "
+                  "Each finished run is kept under OUT/runs/ and a rerun skips it (failed runs are retried); all "
+                  "results go to OUT/results.csv and results.parquet. Exit 1 if a run failed.",
+                  "tender batch --instances 'instances/*' --configs 'configs/*.yaml' --time-limit 30 --out out/batch")
+    sub.add_argument("manifest", type=Path, nargs="?", default=None,
+                     help="YAML with lists 'instances' and 'configs' (paths or globs) and optional seed, time_limit")
+    sub.add_argument("--instances", nargs="+", help="instance folders or globs (with --configs, instead of a manifest)")
+    sub.add_argument("--configs", nargs="+", help="configuration files or globs")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per run (default: manifest, else config)")
+    sub.add_argument("--seed", type=int, default=None, help="solver seed of every run (default: manifest, else config)")
+    sub.add_argument("--workers", type=int, default=2, help="runs at once on this machine (default 2)")
+    sub.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    sub.add_argument("--out", type=Path, default=Path("out/batch"), help="folder to write (default out/batch)")
+
+    sub = command("frontier", cmd_frontier, "Trace the cost of continuity of care (an epsilon constraint on the "
+                  "share of clients forced to switch, penalty off) or of market stability (on the largest provider's "
+                  "share): a design per point, the cap tightening; prints the table, writes frontier.csv and "
+                  "frontier.png with any given designs marked. Caps that cannot be met are kept as infeasible.",
+                  "tender frontier instances/tiny --config configs/balanced.yaml --points 6 --mark current.json")
+    sub.add_argument("instance", type=Path, help="instance folder")
+    sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
+    sub.add_argument("--points", type=int, default=6, choices=range(2, 11), metavar="{2..10}",
+                     help="designs on the frontier, the first uncapped (default 6)")
+    sub.add_argument("--against", choices=["continuity", "stability"], default="continuity")
+    sub.add_argument("--mark", type=Path, nargs="+", default=None, help="design.json files to place on the chart")
+    sub.add_argument("--out", type=Path, default=Path("out/frontier"), help="folder to write (default out/frontier)")
+    sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per point (default from the config)")
+    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
     return parser
 
 
