@@ -3,10 +3,24 @@
 Continuous approximation (Beardwood-Halton-Hammersley): a round through N visits scattered over
 A km² is about 0.7124·sqrt(N·A) km long, so a visit is about 0.7124·sqrt(A/N) km from the next.
 Visits fall into four daily windows (morning, lunch, tea, bed), so N counts one window's visits.
-Road distance is the straight line times a detour factor; speeds depend on rurality. Real rounds
-lose more to time windows and carers' shifts than the formula sees: ROUND_FACTOR scales it so that
-a typical urban patch needs about 12 travel minutes per contact hour, the urban base case of
-../shared/domain.md §3, until routing runs calibrate it.
+Road distance is the straight line times a detour factor; speeds depend on rurality.
+
+Two calibrations of that formula, which answer different questions:
+
+- travel_minutes_per_contact_hour (the published-figure calibration, used by the design's cost
+  term, evaluate.py and lot_day.py's staffing guess): real rounds lose more to time windows,
+  continuity (the same few carers per client), short shifts and carers' own patterns than the
+  formula sees, so ROUND_FACTOR scales it until a typical urban patch needs about 12 paid travel
+  minutes per contact hour, the urban base case of ../shared/domain.md §3. This is what providers
+  report paying for, and what the tender's cost should price.
+- routed_travel_minutes_per_contact_hour (fitted on routing runs, solver/travel_fit.py, coefficients
+  in solver/data/travel_fit.json): what an optimised round needs, as solver/rounds/ routes a lot's
+  day with no continuity constraints and long split shifts. It is a lower bound on practical travel,
+  far below the published figure (about a fifth of it; benchmarks/travel_estimator.py compares
+  the two), and is for comparing lots' geography and checking the routing model, not for pricing.
+  The model is exp(log_c + a·log(base_h) + b_rural·rural_share + b_n·log(N)) with base_h the
+  formula's minutes per contact hour before ROUND_FACTOR, summed area by area (uneven density),
+  rural_share the share of hours in rural areas and N one window's visits (solver/travel_fit.py).
 """
 
 from __future__ import annotations
@@ -66,3 +80,15 @@ def lot_travel_cost_per_week(instance: Instance, areas: list[str]) -> float:
     policy = instance.policy
     return (travel_hours * policy["national_living_wage_gbp_per_hour"] * EMPLOYER_ON_COST
             + miles * policy["mileage_rate_gbp_per_mile"])
+
+
+def routed_travel_minutes_per_contact_hour(instance: Instance, areas: list[str]) -> float:
+    """Paid travel minutes per contact hour an optimised round needs (no continuity constraints,
+    long shifts), from the coefficients fitted on routing runs (solver/travel_fit.py). Not the
+    published-figure calibration the cost uses: see the module docstring."""
+    # imported here because travel_fit imports this module
+    from .travel_fit import load_fit, lot_features, predict
+
+    if float(instance.areas.loc[areas, "visits_per_week"].sum()) <= 0:
+        return 0.0
+    return predict(load_fit()["coefficients"], lot_features(instance, areas))
