@@ -156,12 +156,13 @@ def forced_switches(instance: Instance, design: Design, scenarios: dict[str, dic
 
 def _failure_impact(instance: Instance, config: DesignConfig, design: Design, before: dict[str, Any], scenario: str,
                     provider: str) -> dict:
+    """What one provider's failure does in `scenario`: its hours, and how many of them its lots'
+    other providers cannot take on (they go to spot, or are unmet)."""
     after = dispatch(instance, config, design, scenario, failed=provider)
-    lost = sum(r["block_used"] + r["framework"] for r in before["lots"]) - sum(
-        r["block_used"] + r["framework"] for r in after["lots"])
     unmet = sum(r["unmet"] for r in after["lots"]) - sum(r["unmet"] for r in before["lots"])
     spot = sum(r["spot"] for r in after["lots"]) - sum(r["spot"] for r in before["lots"])
-    return {"hours_lost_per_week": round(lost, 1), "unabsorbed_hours_per_week": round(unmet + spot, 1),
+    return {"hours_lost_per_week": round(before["volume_by_provider"].get(provider, 0.0), 1),
+            "unabsorbed_hours_per_week": round(unmet + spot, 1),
             "to_spot_hours_per_week": round(spot, 1), "unmet_hours_per_week": round(unmet, 1)}
 
 

@@ -79,7 +79,7 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
                   f"{len(kpis['incumbents_losing_all_work'])} losing all work",
         "viability": ", ".join(kpis["providers_below_viability"]) or "every awarded provider at or above its minimum",
         "worst single failure": (f"{failure['provider']}: {failure['hours_lost_per_week']:,.0f} hours/week lost, "
-                                 f"{failure['unabsorbed_hours_per_week']:,.0f} not absorbed by the lot's providers"
+                                 f"{failure['unabsorbed_hours_per_week']:,.0f} not taken on by its lots' other providers (spot or unmet)"
                                  if failure else "no provider awarded"),
         "rural coverage": f"{kpis['rural_hours_met_share']:.1%} of rural hours met",
     }
