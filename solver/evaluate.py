@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from .design.awards import WEEKS_PER_YEAR, incumbency_by_lot, lot_rural_share
+from .design.awards import WEEKS_PER_YEAR, incumbency_by_lot, lot_rural_share, prices
 from .design.config import DesignConfig
 from .design.result import Design
 from .instance import Instance
@@ -27,9 +27,7 @@ def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario:
     """Hours by source in one scenario (weekly), optionally with one provider failed."""
     demand = instance.demand[scenario]
     capacity = instance.providers["max_hours_per_week"].to_dict()
-    framework_rate = instance.providers["framework_rate_gbp_per_hour"].to_dict()
-    if config.awards.single_rate_gbp_per_hour is not None:
-        framework_rate = {p: config.awards.single_rate_gbp_per_hour for p in framework_rate}
+    framework_rate = prices(instance, config).framework
     awards = [a for a in design.awards if a.provider != failed]
     county_cap = config.stability.max_provider_share if config.stability.enabled else None
     most = float("inf") if county_cap is None else county_cap * float(demand.sum())
@@ -61,16 +59,12 @@ def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario:
 
 
 def scenario_cost(instance: Instance, config: DesignConfig, design: Design, outcome: dict[str, Any]) -> dict[str, float]:
-    providers = instance.providers
-    single = config.awards.single_rate_gbp_per_hour
-    block_rate = {p: single if single is not None else r for p, r in providers["block_rate_gbp_per_hour"].items()}
-    framework_rate = {p: single if single is not None else r for p, r in providers["framework_rate_gbp_per_hour"].items()}
+    price = prices(instance, config)
     uplift = {lot.lot: 1 + config.cost.rural_uplift * lot_rural_share(instance, lot.areas) for lot in design.lots}
-    spot_rate = instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium)
-    block = sum(a.block_hours_per_week * block_rate[a.provider] * uplift[a.lot] for a in design.awards)
-    framework = sum(hours * framework_rate[p] * uplift[row["lot"]] for row in outcome["lots"]
+    block = sum(a.block_hours_per_week * price.block[a.provider] * uplift[a.lot] for a in design.awards)
+    framework = sum(hours * price.framework[p] * uplift[row["lot"]] for row in outcome["lots"]
                     for p, hours in row["called"].items())
-    spot = sum(row["spot"] for row in outcome["lots"]) * spot_rate
+    spot = sum(row["spot"] for row in outcome["lots"]) * price.spot
     unmet_hours = sum(row["unmet"] for row in outcome["lots"])
     contracts = config.cost.contract_fixed_gbp_per_year * len(design.awards) / WEEKS_PER_YEAR
     care = block + framework + spot

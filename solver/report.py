@@ -14,6 +14,13 @@ from .evaluate import evaluate
 from .instance import Instance
 
 
+def format_cell(value: object, fmt: str | None = None) -> str:
+    """A table cell as text: empty for missing, thousands separators for floats unless `fmt` says."""
+    if pd.isna(value):
+        return ""
+    return (fmt or ("{:,.0f}" if isinstance(value, float) else "{}")).format(value)
+
+
 def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None = None,
                 index_name: str | None = None) -> Table:
     """A rich table of a DataFrame, numbers right-aligned and formatted per column."""
@@ -25,10 +32,7 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
         table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(frame[column]) else "left")
     for index, row in frame.iterrows():
         cells = [str(index)] if index_name is not None else []
-        for column in frame.columns:
-            value = row[column]
-            fmt = formats.get(column, "{:,.0f}" if isinstance(value, float) else "{}")
-            cells.append("" if pd.isna(value) else fmt.format(value))
+        cells += [format_cell(row[column], formats.get(column)) for column in frame.columns]
         table.add_row(*cells)
     return table
 

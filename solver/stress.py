@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .design.awards import WEEKS_PER_YEAR, lot_rural_share
+from .design.awards import WEEKS_PER_YEAR, lot_rural_share, prices
 from .design.config import DesignConfig
 from .design.result import Design
 from .instance import Instance
@@ -111,12 +111,9 @@ def _dispatch(instance: Instance, config: DesignConfig, design: Design, awarded:
     Rows × lots demand, rows × awarded providers alive; returns per row the weekly cost, per row and
     lot the weekly cost and delivered hours, and per row the unmet hours.
     """
-    providers = instance.providers
-    single = config.awards.single_rate_gbp_per_hour
-    block_rate, framework_rate = ({p: single if single is not None else r for p, r in providers[column].items()}
-                                  for column in ("block_rate_gbp_per_hour", "framework_rate_gbp_per_hour"))
-    capacity = providers["max_hours_per_week"]
-    spot_rate = instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium)
+    price = prices(instance, config)
+    block_rate, framework_rate, spot_rate = price.block, price.framework, price.spot
+    capacity = instance.providers["max_hours_per_week"]
     county_cap = config.stability.max_provider_share if config.stability.enabled else None
     most = np.full(len(county_demand), np.inf) if county_cap is None else county_cap * county_demand
     column = {p: i for i, p in enumerate(awarded)}

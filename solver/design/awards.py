@@ -34,6 +34,24 @@ class Slack:
     unit: str
 
 
+@dataclass(frozen=True)
+class Prices:
+    """What the council pays under a design's rules, £/hour: each provider's block and framework
+    rate (one rate for everyone under a single-rate design), and the spot rate."""
+
+    block: dict[str, float]
+    framework: dict[str, float]
+    spot: float
+
+
+def prices(instance: Instance, config: DesignConfig) -> Prices:
+    single = config.awards.single_rate_gbp_per_hour
+    bids = instance.providers
+    block, framework = ({p: single if single is not None else float(r) for p, r in bids[column].items()}
+                        for column in ("block_rate_gbp_per_hour", "framework_rate_gbp_per_hour"))
+    return Prices(block, framework, instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium))
+
+
 @dataclass
 class AwardModel:
     instance: Instance
@@ -54,11 +72,7 @@ class AwardModel:
         providers = instance.providers
         self.providers = list(providers.index)
         self.capacity = providers["max_hours_per_week"].to_dict()
-        single = config.awards.single_rate_gbp_per_hour
-        self.block_rate = {p: single if single is not None else r for p, r in providers["block_rate_gbp_per_hour"].items()}
-        self.framework_rate = {p: single if single is not None else r
-                               for p, r in providers["framework_rate_gbp_per_hour"].items()}
-        self.spot_rate = instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium)
+        self.prices = prices(instance, config)
         demand = instance.demand
         self.demand = {(l, s): float(demand.loc[areas, s].sum()) for l, areas in zip(self.lot_ids, self.lots)
                        for s in self.scenarios}

@@ -221,4 +221,4 @@ def _read(problem: LotProblem, z: dict[tuple[int, int], pulp.LpVariable]) -> Lot
     centres = sorted(lots)
     partition = LotPartition(centres=centres, members=[sorted(lots[c]) for c in centres], objective=0.0,
                              max_violation=0.0)
-    return LotPartition(partition.centres, partition.members, objective_of(problem, partition), 0.0)
+    return replace(partition, objective=objective_of(problem, partition))

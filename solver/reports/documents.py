@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..report import format_cell
+
 
 @dataclass
 class Heading:
@@ -44,13 +46,8 @@ def formatted(frame: pd.DataFrame, headings: dict[str, str] | None = None, forma
     if index_name is not None:
         frame = frame.rename_axis(index_name).reset_index()
     formats = formats or {}
-
-    def cell(value, column: str) -> str:
-        if pd.isna(value):
-            return ""
-        return formats.get(column, "{:,.0f}" if isinstance(value, float) else "{}").format(value)
-
-    return pd.DataFrame({column: [cell(v, column) for v in frame[column]] for column in frame.columns})
+    return pd.DataFrame({column: [format_cell(v, formats.get(column)) for v in frame[column]]
+                         for column in frame.columns})
 
 
 def markdown(items: list[Item], folder: Path) -> str:

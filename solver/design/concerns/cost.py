@@ -21,12 +21,12 @@ def add(model: AwardModel) -> None:
     uplift = {l: 1 + cfg.cost.rural_uplift * lot_rural_share(model.instance, areas)
               for l, areas in zip(model.lot_ids, model.lots)}
     model.add_cost("block", WEEKS_PER_YEAR * pulp.lpSum(
-        evaluated_rate(model, model.block_rate[p], p) * uplift[l] * model.b[l, p] for (l, p) in model.eligible))
+        evaluated_rate(model, model.prices.block[p], p) * uplift[l] * model.b[l, p] for (l, p) in model.eligible))
     model.add_cost("framework", WEEKS_PER_YEAR * pulp.lpSum(
-        model.probability[s] * evaluated_rate(model, model.framework_rate[p], p) * uplift[l] * var
+        model.probability[s] * evaluated_rate(model, model.prices.framework[p], p) * uplift[l] * var
         for (l, p, s), var in model.f.items()))
     model.add_cost("spot", WEEKS_PER_YEAR * pulp.lpSum(
-        model.probability[s] * model.spot_rate * var for (l, s), var in model.spot.items()))
+        model.probability[s] * model.prices.spot * var for (l, s), var in model.spot.items()))
     model.add_cost("unmet", WEEKS_PER_YEAR * pulp.lpSum(
         model.probability[s] * cfg.volume.unmet_penalty_gbp_per_hour * var for (l, s), var in model.unmet.items()))
     model.add_cost("contracts", cfg.cost.contract_fixed_gbp_per_year * pulp.lpSum(model.w.values()))
