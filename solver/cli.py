@@ -9,7 +9,7 @@ from typing import Callable
 
 from rich.console import Console
 
-from .instance import InputError, load_instance
+from .instance import InputError, Problem, load_instance
 from .instance.summary import by_rurality, headline, market_shares
 from .metrics import concentration_band, hhi
 from .report import frame_table
@@ -135,6 +135,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_rounds(args: argparse.Namespace) -> int:
     from .rounds.run import carer_table, lot_table, payment_table, print_rounds, route_lot, select_lots, write_rounds
 
+    problems = ([Problem(f"--share {args.share:g} is not a share", fix="give a share above 0 and at most 1")]
+                if not 0 < args.share <= 1 else [])
+    problems += [Problem(f"--days {args.days} is below 1", fix="route at least one day")] if args.days < 1 else []
+    if problems:
+        raise InputError(problems)
     instance = load_instance(args.instance)
     lots = select_lots(instance, args.design, args.lot, args.areas)
     nlw = float(instance.policy["national_living_wage_gbp_per_hour"])
@@ -143,13 +148,15 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     with out.status("routing") as status:
         for lot, areas in lots.items():
             status.update(f"routing lot {lot} ({len(areas)} areas, {args.days} day(s), {args.time_limit:g} s a day)")
-            routed.append(route_lot(instance, lot, areas, args.days, args.time_limit, args.seed, args.engine))
+            routed.append(route_lot(instance, lot, areas, args.days, args.time_limit, args.seed, args.engine,
+                                    args.share, args.continuity_penalty))
     carers = carer_table(routed, pay_rate, nlw)
     tables = {"lots": lot_table(routed, carers), "carers": carers,
               "payment": payment_table(routed, instance.policy, pay_rate)}
     print_rounds(out, tables, pay_rate, nlw, float(instance.policy["council_rate_gbp_per_hour"]))
     settings = {"instance": str(args.instance), "days": args.days, "time_limit": args.time_limit, "seed": args.seed,
-                "engine": args.engine, "pay_rate": pay_rate, "nlw": nlw}
+                "engine": args.engine, "share": args.share, "continuity_penalty": args.continuity_penalty,
+                "pay_rate": pay_rate, "nlw": nlw}
     written = write_rounds(args.out, routed, tables, settings)
     out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
     violations = [v for lot in routed for v in lot.violations]
@@ -306,7 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--design", type=Path, help="design.json whose lot (--lot, default every lot) to route")
     where.add_argument("--areas", help="comma-separated area ids to route as one lot, e.g. A01,A02")
     sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
-    sub.add_argument("--days", type=int, default=1, help="days to route, each with its own visits (default 1)")
+    sub.add_argument("--days", type=int, default=1,
+                     help="consecutive days to route: the same care plans, the carers on the day's rota, later "
+                          "days keeping clients with carers they know (default 1)")
+    sub.add_argument("--share", type=float, default=1.0,
+                     help="route one provider's share of the lot's clients, e.g. 0.33 for one of three (default 1)")
+    sub.add_argument("--continuity-penalty", type=float, default=None,
+                     help="travel minutes a visit by a carer the client has not met is worth avoiding "
+                          "(default 15; 0 routes each day afresh)")
     sub.add_argument("--time-limit", type=float, default=10.0, help="routing seconds per lot and day (default 10)")
     sub.add_argument("--engine", choices=["auto", "ortools", "pyvrp", "both"], default="auto")
     sub.add_argument("--seed", type=int, default=0, help="seed of clients, carers and search (default 0)")

@@ -19,7 +19,7 @@ from .design.config import DesignConfig
 from .design.result import Design
 from .instance import Instance
 from .metrics import hhi
-from .travel import lot_travel_cost_per_week, travel_minutes_per_contact_hour
+from .travel import area_sizes_km2, market_travel_minutes_per_contact_hour, travel_cost_per_week
 
 
 def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario: str,
@@ -90,7 +90,9 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
     volumes = pd.Series({p: sum(probability[s] * scenarios[s]["volume_by_provider"].get(p, 0.0) for s in scenarios)
                          for p in sorted(awarded)}, dtype=float)
     all_hours = float(instance.expected_demand().sum())
-    switched_clients, switched_hours = forced_switches(instance, design, scenarios, probability)
+    delivered = expected_delivery(design, scenarios, probability)
+    travel = lot_travel_minutes(instance, design, scenarios, probability, delivered)
+    switched_clients, switched_hours = forced_switches(instance, design, delivered)
     minimum = instance.providers["min_viable_hours_per_week"]
     below = sorted(p for p in awarded if volumes.get(p, 0.0) < minimum[p] - 1e-6)
     base = instance.scenarios.index[0]  # failures are judged in the first (base) scenario
@@ -108,7 +110,7 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
         "cost_per_contact_hour_gbp": round(expect("total_gbp_per_year") / max(WEEKS_PER_YEAR * delivered, 1e-9), 2),
         "idle_block_hours_per_week": round(expect("idle_block_hours_per_week"), 1),
         "unmet_hours_per_week_by_scenario": {s: round(c["unmet_hours_per_week"], 1) for s, c in costs.items()},
-        "travel_cost_gbp_per_year": round(WEEKS_PER_YEAR * sum(lot_travel_cost_per_week(instance, l.areas)
+        "travel_cost_gbp_per_year": round(WEEKS_PER_YEAR * sum(travel_cost_per_week(instance, l.areas, travel[l.lot])
                                                                 for l in design.lots), 2),
         "clients_forced_to_switch": round(switched_clients),
         "hours_forced_to_switch_per_week": round(switched_hours, 1),
@@ -121,14 +123,12 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
         "providers_below_viability": below,
         "worst_single_failure": {"provider": worst, **failure[worst]} if worst else None,
         "rural_hours_met_share": round(1 - rural_unmet / rural_demand, 4) if rural_demand > 0 else 1.0,
-        "lots": lot_table(instance, design, scenarios, probability).to_dict(orient="records"),
+        "lots": lot_table(instance, design, scenarios, probability, travel).to_dict(orient="records"),
     }
 
 
-def forced_switches(instance: Instance, design: Design, scenarios: dict[str, dict],
-                    probability: pd.Series) -> tuple[float, float]:
-    """Clients and hours whose provider must change: an incumbent keeps the share of its clients in
-    a lot that its expected hours there (block plus call-off) cover, and none in lots it lost."""
+def expected_delivery(design: Design, scenarios: dict[str, dict], probability: pd.Series) -> dict[tuple[str, str], float]:
+    """Expected weekly hours by (lot, provider): block hours (used or not) plus call-off."""
     delivered: dict[tuple[str, str], float] = defaultdict(float)
     for a in design.awards:
         delivered[a.lot, a.provider] += a.block_hours_per_week
@@ -136,6 +136,26 @@ def forced_switches(instance: Instance, design: Design, scenarios: dict[str, dic
         for row in outcome["lots"]:
             for provider, hours in row["called"].items():
                 delivered[row["lot"], provider] += probability[s] * hours
+    return delivered
+
+
+def lot_travel_minutes(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series,
+                       delivered: dict[tuple[str, str], float]) -> dict[str, float]:
+    """Each lot's paid travel minutes per contact hour with the hours its providers are expected to
+    deliver, each provider travelling at its own share (solver/travel.py); spot purchases count as
+    one more provider."""
+    sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+    travel = {}
+    for position, lot in enumerate(design.lots):
+        hours = [h for (l, _), h in delivered.items() if l == lot.lot]
+        hours.append(sum(probability[s] * scenarios[s]["lots"][position]["spot"] for s in scenarios))
+        travel[lot.lot] = market_travel_minutes_per_contact_hour(instance, lot.areas, hours, sizes)
+    return travel
+
+
+def forced_switches(instance: Instance, design: Design, delivered: dict[tuple[str, str], float]) -> tuple[float, float]:
+    """Clients and hours whose provider must change: an incumbent keeps the share of its clients in
+    a lot that its expected hours there (block plus call-off) cover, and none in lots it lost."""
     lots, lot_ids = [lot.areas for lot in design.lots], [lot.lot for lot in design.lots]
     held_clients = incumbency_by_lot(instance, lots, lot_ids, "clients")
     held_hours = incumbency_by_lot(instance, lots, lot_ids, "hours_per_week")
@@ -160,7 +180,8 @@ def _failure_impact(instance: Instance, config: DesignConfig, design: Design, be
             "to_spot_hours_per_week": round(spot, 1), "unmet_hours_per_week": round(unmet, 1)}
 
 
-def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series) -> pd.DataFrame:
+def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series,
+              travel: dict[str, float]) -> pd.DataFrame:
     rows = []
     for position, lot in enumerate(design.lots):
         areas = instance.areas.loc[lot.areas]
@@ -178,6 +199,6 @@ def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], pr
             "expected_framework_hours_per_week": round(expected("framework"), 1),
             "expected_spot_hours_per_week": round(expected("spot"), 1),
             "expected_unmet_hours_per_week": round(expected("unmet"), 1),
-            "travel_minutes_per_contact_hour": round(travel_minutes_per_contact_hour(instance, lot.areas), 1),
+            "travel_minutes_per_contact_hour": round(travel[lot.lot], 1),
         })
     return pd.DataFrame(rows)

@@ -1,31 +1,31 @@
-"""A fast estimate of carers' travel between visits, for any group of areas.
+"""Carers' paid travel between visits, estimated for any group of areas and any provider's share
+of its clients, and what it costs.
 
-Continuous approximation (Beardwood-Halton-Hammersley): a round through N visits scattered over
-A km² is about 0.7124·sqrt(N·A) km long, so a visit is about 0.7124·sqrt(A/N) km from the next.
-Visits fall into four daily windows (morning, lunch, tea, bed), so N counts one window's visits.
-Road distance is the straight line times a detour factor; speeds depend on rurality.
+The estimate is the continuous approximation (Beardwood-Halton-Hammersley) fitted on routing runs:
+a round through N visits scattered over A km² is about 0.7124·sqrt(N·A) km long; summed area by
+area (density is uneven), at a road detour factor and speeds by rurality, and divided by a
+window's visits, that gives base_h, the approximation's travel minutes per contact hour. Routed
+lot-days (solver/rounds: care plans with a ±30-minute tolerance, split shifts, a five-day rota,
+clients kept with the carers they know) then fit
 
-Two calibrations of that formula, which answer different questions:
+    log(routed) = log_c + a·log(base_h) + b_rural·rural_share + b_n·log(N)
 
-- travel_minutes_per_contact_hour (the published-figure calibration, used by the design's cost
-  term, evaluate.py and lot_day.py's staffing guess): real rounds lose more to time windows,
-  continuity (the same few carers per client), short shifts and carers' own patterns than the
-  formula sees, so ROUND_FACTOR scales it until a typical urban patch needs about 12 paid travel
-  minutes per contact hour, the urban base case of ../shared/domain.md §3. This is what providers
-  report paying for, and what the tender's cost should price.
-- routed_travel_minutes_per_contact_hour (fitted on routing runs, solver/travel_fit.py, coefficients
-  in solver/data/travel_fit.json): what an optimised round needs, as solver/rounds/ routes a lot's
-  day with no continuity constraints and long split shifts. It is a lower bound on practical travel,
-  far below the published figure (about a fifth of it; benchmarks/travel_estimator.py compares
-  the two), and is for comparing lots' geography and checking the routing model, not for pricing.
-  The model is exp(log_c + a·log(base_h) + b_rural·rural_share + b_n·log(N)) with base_h the
-  formula's minutes per contact hour before ROUND_FACTOR, summed area by area (uneven density),
-  rural_share the share of hours in rural areas and N one window's visits (solver/travel_fit.py).
+(solver/travel_fit.py; coefficients and held-out error in solver/data/travel_fit.json).
+
+A provider with share s of a lot's clients serves s·N visits over the same ground, so its travel
+per contact hour grows roughly as 1/sqrt(s): that is how the number of providers sharing a lot, and
+a fragmented market, show in travel. The published 8-20 paid travel minutes per contact hour
+(../shared/domain.md §3) come from markets where a council deals with dozens of providers;
+benchmarks/travel_estimator.py sets the estimate under each instance's current market beside them.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
+from collections.abc import Iterable
+from pathlib import Path
 
 import numpy as np
 
@@ -36,9 +36,18 @@ BHH_CONSTANT = 0.7124
 DETOUR_FACTOR = 1.3
 SPEED_KMH = {"urban": 18.0, "town": 25.0, "rural": 32.0}
 WINDOWS_PER_DAY = 4
-ROUND_FACTOR = 3.4
 EMPLOYER_ON_COST = 1.25  # employer NI, pension and holiday on travel pay
 KM_PER_MILE = 1.609344
+FIT_PATH = Path(__file__).resolve().parent / "data" / "travel_fit.json"
+FEATURES = ("log_base_h", "rural_share", "log_n")  # with an intercept, log_c
+COEFFICIENTS = ("log_c", "a", "b_rural", "b_n")
+
+
+@functools.cache
+def load_fit(path: Path = FIT_PATH) -> dict:
+    """The fitted coefficients and their provenance (without the per-lot results)."""
+    record = json.loads(Path(path).read_text())
+    return {"model": record["model"], "coefficients": record["coefficients"], "provenance": record["provenance"]}
 
 
 def area_sizes_km2(instance: Instance) -> np.ndarray:
@@ -54,41 +63,65 @@ def area_sizes_km2(instance: Instance) -> np.ndarray:
                      for a in instance.area_ids])
 
 
-def travel_minutes_per_contact_hour(instance: Instance, areas: list[str]) -> float:
+def lot_features(instance: Instance, areas: list[str], share: float = 1.0,
+                 sizes: dict[str, float] | None = None) -> dict[str, float]:
+    """What the estimator sees of one provider with `share` of the areas' clients: km², one window's
+    visits, hours-weighted speed, mean visit minutes, rural share of hours and base_h. `sizes`
+    (area km², from area_sizes_km2) saves recomputing them for many lots."""
+    if sizes is None:
+        sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
     table = instance.areas.loc[areas]
-    sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
     hours = float(table["care_hours_per_week"].sum())
-    visits_per_window = float(table["visits_per_week"].sum()) / 7 / WINDOWS_PER_DAY
-    if hours <= 0 or visits_per_window <= 0:
+    weights = table["care_hours_per_week"] / max(hours, 1e-9)
+    per_window = share * table["visits_per_week"].to_numpy(dtype=float) / 7 / WINDOWS_PER_DAY
+    n = max(float(per_window.sum()), 1.0)
+    mean_visit = float((table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).mul(weights).sum())
+    speeds = table["rurality"].map(SPEED_KMH).to_numpy()
+    own = np.array([sizes[a] for a in areas]) * per_window
+    base_h = float(DETOUR_FACTOR * BHH_CONSTANT * np.sum(np.sqrt(own) / speeds) / n * 60 * 60 / mean_visit)
+    return {"areas": len(areas), "share": share, "area_km2": float(sum(sizes[a] for a in areas)),
+            "visits_per_window": n, "speed_kmh": float((weights * speeds).sum()), "mean_visit_minutes": mean_visit,
+            "rural_share": float(weights[table["rurality"] == "rural"].sum()),
+            "base_h": base_h, "log_base_h": _log(base_h), "log_n": _log(n)}
+
+
+def _log(x: float) -> float:
+    return math.log(x) if x > 0 else float("-inf")
+
+
+def predict(coefficients: dict[str, float], features: dict[str, float]) -> float:
+    """Travel minutes per contact hour from fitted coefficients."""
+    x = [1.0] + [features[f] for f in FEATURES]
+    if not all(math.isfinite(v) for v in x):
         return 0.0
-    area_km2 = sum(sizes[a] for a in areas)
-    km_per_visit = ROUND_FACTOR * DETOUR_FACTOR * BHH_CONSTANT * math.sqrt(area_km2 / max(visits_per_window, 1.0))
-    weights = table["care_hours_per_week"] / hours
-    speed = float((weights * table["rurality"].map(SPEED_KMH)).sum())
-    minutes_per_visit = km_per_visit / speed * 60
-    mean_visit_minutes = float((table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).mul(weights).sum())
-    return minutes_per_visit * 60 / mean_visit_minutes
+    return math.exp(sum(coefficients[c] * v for c, v in zip(COEFFICIENTS, x)))
 
 
-def lot_travel_cost_per_week(instance: Instance, areas: list[str]) -> float:
-    """Carers' paid travel time (at the National Living Wage with on-costs) plus mileage, £/week."""
-    hours = float(instance.areas.loc[areas, "care_hours_per_week"].sum())
-    travel_hours = hours * travel_minutes_per_contact_hour(instance, areas) / 60
+def travel_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float = 1.0,
+                                    sizes: dict[str, float] | None = None) -> float:
+    """Paid travel minutes per contact hour of a provider serving `share` of the areas' clients."""
+    if share <= 0 or float(instance.areas.loc[areas, "visits_per_week"].sum()) <= 0:
+        return 0.0
+    return predict(load_fit()["coefficients"], lot_features(instance, areas, share, sizes))
+
+
+def market_travel_minutes_per_contact_hour(instance: Instance, areas: list[str], hours: Iterable[float],
+                                           sizes: dict[str, float] | None = None) -> float:
+    """The areas' travel per contact hour when providers deliver these hours each: every provider
+    travels at its own share, and the shares weight the result."""
+    hours = [h for h in hours if h > 0]
+    total = math.fsum(hours)
+    return math.fsum(h / total * travel_minutes_per_contact_hour(instance, areas, h / total, sizes)
+                     for h in hours) if total > 0 else 0.0
+
+
+def travel_cost_per_week(instance: Instance, areas: list[str], minutes_per_contact_hour: float) -> float:
+    """Carers' paid travel time (at the National Living Wage with on-costs) plus mileage, £/week,
+    for the areas' care hours at the given travel per contact hour."""
     table = instance.areas.loc[areas]
+    hours = float(table["care_hours_per_week"].sum())
+    travel_hours = hours * minutes_per_contact_hour / 60
     speed = float((table["care_hours_per_week"] * table["rurality"].map(SPEED_KMH)).sum() / max(hours, 1e-9))
-    miles = travel_hours * speed / KM_PER_MILE
     policy = instance.policy
     return (travel_hours * policy["national_living_wage_gbp_per_hour"] * EMPLOYER_ON_COST
-            + miles * policy["mileage_rate_gbp_per_mile"])
-
-
-def routed_travel_minutes_per_contact_hour(instance: Instance, areas: list[str]) -> float:
-    """Paid travel minutes per contact hour an optimised round needs (no continuity constraints,
-    long shifts), from the coefficients fitted on routing runs (solver/travel_fit.py). Not the
-    published-figure calibration the cost uses: see the module docstring."""
-    # imported here because travel_fit imports this module
-    from .travel_fit import load_fit, lot_features, predict
-
-    if float(instance.areas.loc[areas, "visits_per_week"].sum()) <= 0:
-        return 0.0
-    return predict(load_fit()["coefficients"], lot_features(instance, areas))
+            + travel_hours * speed / KM_PER_MILE * policy["mileage_rate_gbp_per_mile"])

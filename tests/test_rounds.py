@@ -168,3 +168,22 @@ def test_problem_rejects_bad_input() -> None:
         Problem([Visit("v", 5, 0, 10, 5)], [Carer("A", 0, 0, 100)], np.zeros((2, 2)))
     with pytest.raises(ValueError, match="break"):
         Problem([], [Carer("A", 0, 0, 100, break_window=BreakWindow(200, 300, 10))], np.zeros((1, 1)))
+
+
+def test_ortools_keeps_a_client_with_the_carer_it_knows() -> None:
+    """Carer A lives next to the client, B 10 minutes away; the client knows B. With no penalty A
+    serves (less travel); with a penalty above the extra travel, B does. PyVRP refuses the rule."""
+    xy = np.array([[0, 0], [10, 0], [0.5, 0]], dtype=float)
+    visit = Visit("v", 2, 60, 120, 30, client="K", preferred=frozenset({"B"}))
+    problem = Problem([visit], [Carer("A", 0, 0, 300), Carer("B", 1, 0, 300)], travel_minutes(xy, 1.0, 60.0))
+    assert problem.unpreferred("A", visit) and not problem.unpreferred("B", visit)
+
+    def server(p: Problem) -> str:
+        solution = route(p, time_limit=1, engine="ortools")
+        assert validate(p, solution) == []
+        return solution.routes[0].carer
+
+    assert server(problem) == "A"  # a preference without a penalty is no preference
+    assert server(replace(problem, continuity_penalty=30)) == "B"
+    with pytest.raises(UnsupportedProblem, match="same-carer"):
+        route(replace(problem, continuity_penalty=30), time_limit=1, engine="pyvrp")

@@ -10,7 +10,9 @@ import pandas as pd
 from solver.cli import main
 from solver.instance import load_instance
 from solver.rounds import route, validate
-from solver.rounds.lot_day import lot_day
+from solver.rounds.continuity import carers_per_client, known_carers, route_days
+from solver.rounds.lot_day import VISIT_TOLERANCE_MINUTES, lot_day
+from solver.rounds.measures import person
 from solver.rounds.pay import PAY_PRACTICES
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
@@ -24,7 +26,9 @@ def test_lot_day_follows_the_instance() -> None:
     assert {v.service for v in problem.visits} <= {15, 30, 45, 60}
     assert all(v.id.rsplit("-", 1)[1] in ("morning", "lunch", "tea", "bed") for v in problem.visits)
     assert all(c.shift_start < c.shift_end for c in problem.carers)
-    assert problem.travel.shape[0] == len({v.location for v in problem.visits}) + len({c.home for c in problem.carers})
+    places = {v.location for v in problem.visits}
+    homes = {c.home for c in problem.carers}  # the people on duty today; the roster has more
+    assert max(places) < min(homes) and len(places) + len(homes) <= problem.travel.shape[0]
 
 
 def test_rounds_command_writes_valid_rounds(tmp_path: Path) -> None:
@@ -47,3 +51,26 @@ def test_rounds_command_writes_valid_rounds(tmp_path: Path) -> None:
 def test_the_validator_passes_the_routed_day() -> None:
     problem = lot_day(load_instance(TINY), ["A01", "A02"])
     assert validate(problem, route(problem, time_limit=1, seed=0)) == []
+
+
+def test_care_plans_repeat_while_the_rota_turns() -> None:
+    instance = load_instance(TINY)
+    monday, tuesday = (lot_day(instance, ["A01", "A02"], seed=3, day=d) for d in (0, 1))
+    assert monday.visits == tuesday.visits
+    assert {c.id for c in monday.carers} != {c.id for c in tuesday.carers}
+    assert all(v.latest - v.earliest <= 2 * VISIT_TOLERANCE_MINUTES + 1e-9 for v in monday.visits)
+    thinner = lot_day(instance, ["A01", "A02"], seed=3, share=0.4)
+    assert {v.id for v in thinner.visits} < {v.id for v in monday.visits}
+    plans = {(v.id, v.earliest, v.latest, v.service, v.carers_needed) for v in monday.visits}
+    assert {(v.id, v.earliest, v.latest, v.service, v.carers_needed) for v in thinner.visits} <= plans
+
+
+def test_later_days_prefer_the_carers_clients_know() -> None:
+    instance = load_instance(TINY)
+    days = route_days(lambda d: lot_day(instance, ["A01", "A02"], seed=3, day=d), 2, time_limit=1)
+    (first, first_solution), (second, _) = days
+    assert not first.has_preferences and second.has_preferences
+    known = known_carers([(first, first_solution)])
+    for visit in second.visits:
+        assert {person(c) for c in visit.preferred} == known[visit.client] & {person(c.id) for c in second.carers}
+    assert 1 <= carers_per_client(days) <= 2 * 2 * 2  # at most two people a visit, two visits, two days

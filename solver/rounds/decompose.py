@@ -9,6 +9,8 @@ insertion heuristic grows worse than quadratically once double-handed visits are
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -42,8 +44,7 @@ def split(problem: Problem) -> tuple[list[Problem], list[str]]:
         visits = [v for v, lab in zip(problem.visits, label[n_carers:]) if lab == part]
         carers = [c for c, lab in zip(problem.carers, label[:n_carers]) if lab == part]
         if visits and carers:
-            parts.append(Problem(visits=visits, carers=carers, travel=problem.travel,
-                                 coordinates=problem.coordinates, name=f"{problem.name} part {len(parts) + 1}"))
+            parts.append(replace(problem, visits=visits, carers=carers, name=f"{problem.name} part {len(parts) + 1}"))
     return parts, stranded
 
 

@@ -1,12 +1,21 @@
-"""One day of a lot's visits and carers, from an instance's areas.
+"""Days of a lot's visits and carers, from an instance's areas.
 
 Each client lives at a random point within its area: a disc around the area's x_km/y_km whose size
-is the area's (solver/travel.py). The day has visits_per_week / 7 visits; a client has at most one
+is the area's (solver/travel.py). A day has visits_per_week / 7 visits; a client has at most one
 visit in each of the four windows (synthetic.py's windows and shares), so an area whose visits
 outnumber four per client gets extra clients: the instance's hours and visits, not its client
 count, set the day's work. Durations follow the area's visit-length mix; a client needs two carers
-at every visit with the area's double-handed share. Carers live in the lot's areas (weighted by
-hours) and work split shifts sized from the busiest window, as in synthetic.py.
+at every visit with the area's double-handed share.
+
+A client's care plan is the same every day: each visit has a planned start, drawn within its
+window, and must start within VISIT_TOLERANCE_MINUTES of it (the usual contract tolerance; a
+routing engine given the whole 2-3 hour window would cluster visits in a way no care plan allows).
+`share` keeps that share of the lot's clients, picked at random: one provider's clients when
+several share the lot, which thins them out over the same ground.
+
+Carers live in the lot's areas (weighted by hours) and work split shifts (synthetic.py's PIECES)
+on DAYS_WORKED of the week's seven days, days off staggered, so the people on duty change from day
+to day; the roster is sized so that every day has enough of them for its busiest window.
 """
 
 from __future__ import annotations
@@ -17,11 +26,13 @@ import numpy as np
 
 from ..instance import Instance
 from ..instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
-from ..travel import DETOUR_FACTOR, SPEED_KMH, area_sizes_km2, travel_minutes_per_contact_hour
+from ..travel import DETOUR_FACTOR, SPEED_KMH, area_sizes_km2
 from .problem import Carer, Problem, Visit, travel_minutes
 from .synthetic import PIECES, STAFFING_SLACK, TRAVEL_GUESS_MINUTES, WINDOW_SHARE, WINDOWS
 
 MAX_VISITS_PER_CLIENT = len(WINDOWS)
+VISIT_TOLERANCE_MINUTES = 30.0
+DAYS_WORKED = 5
 
 
 def lot_speed_kmh(instance: Instance, areas: list[str]) -> float:
@@ -37,47 +48,74 @@ def _in_disc(rng: np.random.Generator, centre: np.ndarray, radius: float, n: int
     return centre + np.column_stack([r * np.cos(angle), r * np.sin(angle)])
 
 
-def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, name: str = "") -> Problem:
-    """A day of the areas' visits and enough carers for it. The same seed gives the same clients and
-    carers' homes on every day; `day` varies which windows and durations the day's visits take."""
-    places = np.random.default_rng(seed)
-    pattern = np.random.default_rng([seed, day])
+def on_duty(person: int, day: int) -> bool:
+    """Whether a person of the roster works on a day: DAYS_WORKED days in seven, days off staggered."""
+    return (person + day) % 7 < DAYS_WORKED
+
+
+def roster_size(needed: int) -> int:
+    """The fewest people such that every day of the week has `needed` of them on duty."""
+    people = needed
+    while min(sum(on_duty(p, d) for p in range(people)) for d in range(7)) < needed:
+        people += 1
+    return people
+
+
+def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, share: float,
+                tolerance: float) -> tuple[list[Visit], list[np.ndarray]]:
+    """Every kept client's visits (the same each day) and the clients' places."""
     radius = dict(zip(instance.area_ids, np.sqrt(area_sizes_km2(instance) / math.pi)))
-    table = instance.areas.loc[areas]
     names = list(WINDOWS)
     visits: list[Visit] = []
     points: list[np.ndarray] = []
-    for area, row in table.iterrows():
+    for area, row in instance.areas.loc[areas].iterrows():
         n_visits = round(float(row["visits_per_week"]) / 7)
         if n_visits == 0:
             continue
-        n_clients = max(int(row["clients"]), math.ceil(n_visits / MAX_VISITS_PER_CLIENT), 1)
-        n_clients = min(n_clients, n_visits)
+        n_clients = min(max(int(row["clients"]), math.ceil(n_visits / MAX_VISITS_PER_CLIENT), 1), n_visits)
         counts = np.full(n_clients, n_visits // n_clients)
-        counts[pattern.choice(n_clients, n_visits % n_clients, replace=False)] += 1
+        counts[rng.choice(n_clients, n_visits % n_clients, replace=False)] += 1
         centre = row[["x_km", "y_km"]].to_numpy(dtype=float)
         mix = row[list(MIX_COLUMNS)].to_numpy(dtype=float)
         for k, count in enumerate(counts):
+            place = _in_disc(rng, centre, radius[area], 1)[0]
+            needed = 2 if rng.random() < row["double_handed_share"] else 1
+            windows = sorted(rng.choice(len(names), size=int(count), replace=False, p=WINDOW_SHARE))
+            services = rng.choice(VISIT_LENGTHS_MINUTES, size=len(windows), p=mix / mix.sum())
+            planned = [rng.uniform(WINDOWS[names[w]][0], WINDOWS[names[w]][1] - s) for w, s in zip(windows, services)]
+            if rng.random() >= share:
+                continue
             client, location = f"{area}-{k:03d}", len(points)
-            points.append(_in_disc(places, centre, radius[area], 1)[0])
-            needed = 2 if pattern.random() < row["double_handed_share"] else 1
-            for w in sorted(pattern.choice(len(names), size=int(count), replace=False, p=WINDOW_SHARE)):
+            points.append(place)
+            for w, service, at in zip(windows, services, planned):
                 start, end = WINDOWS[names[w]]
-                service = float(pattern.choice(VISIT_LENGTHS_MINUTES, p=mix / mix.sum()))
-                visits.append(Visit(f"{client}-{names[w]}", location, start, end - service, service, needed, client))
+                visits.append(Visit(f"{client}-{names[w]}", location, max(start, at - tolerance),
+                                    min(end - service, at + tolerance), float(service), needed, client))
+    return visits, points
 
-    mean_visit = float(np.mean([v.service for v in visits])) if visits else 0.0
-    guess = max(TRAVEL_GUESS_MINUTES, travel_minutes_per_contact_hour(instance, areas) * mean_visit / 60)
+
+def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, name: str = "",
+            share: float = 1.0, tolerance: float = VISIT_TOLERANCE_MINUTES) -> Problem:
+    """Day `day` (0 = the first of the week) of the areas' visits and the carers on duty. The same
+    seed gives the same clients, care plans and roster on every day; the day decides who is on."""
+    if not 0 < share <= 1:
+        raise ValueError("share must be in (0, 1]")
+    rng = np.random.default_rng(seed)
+    visits, points = _care_plans(instance, areas, rng, share, tolerance)
     staff = {piece: max(math.ceil(STAFFING_SLACK * max(
-        sum(v.carers_needed * (v.service + guess) for v in visits if v.id.endswith(w))
+        sum(v.carers_needed * (v.service + TRAVEL_GUESS_MINUTES) for v in visits if v.id.endswith(w))
         / (WINDOWS[w][1] - WINDOWS[w][0]) for w in windows)), 2) for piece, (_, _, windows) in PIECES.items()}
-    people = max(staff.values())
+    roster = {piece: roster_size(n) for piece, n in staff.items()}
+    people = max(roster.values())
+    table = instance.areas.loc[areas]
+    radius = dict(zip(instance.area_ids, np.sqrt(area_sizes_km2(instance) / math.pi)))
     hours = table["care_hours_per_week"].to_numpy(dtype=float)
-    home_areas = places.choice(len(areas), size=people, p=hours / hours.sum() if hours.sum() > 0 else None)
-    homes = [_in_disc(places, table[["x_km", "y_km"]].to_numpy(dtype=float)[a], radius[areas[a]], 1)[0]
+    home_areas = rng.choice(len(areas), size=people, p=hours / hours.sum() if hours.sum() > 0 else None)
+    homes = [_in_disc(rng, table[["x_km", "y_km"]].to_numpy(dtype=float)[a], radius[areas[a]], 1)[0]
              for a in home_areas]
     carers = [Carer(f"c{i:03d}-{piece}", len(points) + i, start, end)
-              for i in range(people) for piece, (start, end, _) in PIECES.items() if i < staff[piece]]
+              for i in range(people) for piece, (start, end, _) in PIECES.items()
+              if i < roster[piece] and on_duty(i, day)]
     xy = np.array(points + homes, dtype=float).reshape(-1, 2)
     return Problem(visits, carers, travel_minutes(xy, DETOUR_FACTOR, lot_speed_kmh(instance, areas)),
                    coordinates=xy, name=name or f"{'+'.join(areas)} day {day + 1}")

@@ -3,7 +3,8 @@
 Models time windows, service times, shifts, capacities, working-time budgets (a dimension that
 counts visits and travel between them, not the legs from and to home), breaks (the time
 dimension's break intervals, which may interrupt travel or waiting but not a visit) and
-double-handed visits (two copies of the visit on different carers whose start times are equal).
+double-handed visits (two copies of the visit on different carers whose start times are equal)
+and same-carer preferences (each visit by a carer its client does not know costs a penalty).
 
 Every visit may be dropped at a prohibitive price, so the search always has a solution to improve
 and an over-full day comes back with its unserved visits named rather than with nothing.
@@ -94,12 +95,27 @@ def _model(problem: Problem, nodes: _Nodes):
             routing.RegisterTransitMatrix(work.tolist()), 0,
             [horizon if c.max_working is None else ticks.down(c.max_working) for c in carers], True, "work")
 
+    if problem.has_preferences:
+        _prefer_known_carers(problem, routing, nodes)
     breaks = _add_breaks(problem, routing, manager, time_dim, nodes)
     _synchronise(routing, manager, time_dim, nodes)
-    drop_penalty = int(cost.max() + 1) * (len(nodes) + 1)  # above any possible travel total
+    # above any possible travel and continuity total
+    drop_penalty = (int(cost.max()) + 1 + ticks.up(problem.continuity_penalty)) * (len(nodes) + 1)
     for node in range(nodes.carers, len(nodes)):
         routing.AddDisjunction([manager.NodeToIndex(node)], drop_penalty)
     return manager, routing, time_dim, breaks, drop_penalty
+
+
+def _prefer_known_carers(problem: Problem, routing, nodes: _Nodes) -> None:
+    """A dimension counting, per carer, the visits it serves whose client prefers other carers;
+    each costs continuity_penalty through the dimension's span cost (it starts at zero)."""
+    visits = [problem.visits[i] for i in nodes.visit[nodes.carers:]]
+    transits = [routing.RegisterUnaryTransitVector([0] * nodes.carers + [int(problem.unpreferred(c.id, v))
+                                                                         for v in visits])
+                for c in problem.carers]
+    routing.AddDimensionWithVehicleTransits(transits, 0, len(nodes), True, "continuity")
+    continuity = routing.GetDimensionOrDie("continuity")
+    continuity.SetSpanCostCoefficientForAllVehicles(ticks.up(problem.continuity_penalty))
 
 
 def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[str, pywrapcp.IntervalVar]:

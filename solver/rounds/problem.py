@@ -20,8 +20,10 @@ EPS = 1e-6  # minutes: tolerance for comparing times
 @dataclass(frozen=True)
 class Visit:
     """One visit: service must *start* within [earliest, latest]. A double-handed visit
-    (carers_needed=2) needs two different carers starting together. Demand is only for
-    capacitated benchmarks such as Solomon's; each carer serving the visit carries it."""
+    (carers_needed=2) needs two different carers starting together. `preferred` names the carers
+    (shift ids) the client already knows: any other carer costs the problem's continuity_penalty.
+    Demand is only for capacitated benchmarks such as Solomon's; each carer serving the visit
+    carries it."""
 
     id: str
     location: int
@@ -31,6 +33,7 @@ class Visit:
     carers_needed: int = 1
     client: str = ""
     demand: int = 0
+    preferred: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class Problem:
     travel: np.ndarray  # minutes from location i to location j
     coordinates: np.ndarray | None = None  # km, one row per location; for maps only
     name: str = ""
+    continuity_penalty: float = 0.0  # minutes of travel worth saving a visit by a carer not preferred
 
     def __post_init__(self) -> None:
         self.travel = np.asarray(self.travel, dtype=float)
@@ -114,6 +118,14 @@ class Problem:
     def has_working_limits(self) -> bool:
         """True when some carer's working-time limit can bind, i.e. is shorter than the shift."""
         return any(c.max_working is not None and c.max_working < c.shift_end - c.shift_start for c in self.carers)
+
+    @property
+    def has_preferences(self) -> bool:
+        return self.continuity_penalty > 0 and any(v.preferred for v in self.visits)
+
+    def unpreferred(self, carer: str, visit: Visit) -> bool:
+        """Whether this carer serving this visit costs the continuity penalty."""
+        return bool(visit.preferred) and carer not in visit.preferred
 
     @property
     def has_loads(self) -> bool:

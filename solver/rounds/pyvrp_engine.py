@@ -35,6 +35,8 @@ def unsupported(problem: Problem) -> list[str]:
         reasons.append("carers' breaks")
     if problem.has_working_limits:
         reasons.append("working-time limits shorter than the shift")
+    if problem.has_preferences:
+        reasons.append("same-carer preferences")
     return reasons
 
 

@@ -16,7 +16,7 @@ from ..instance import InputError, Instance
 from ..instance import Problem as InputProblem
 from ..instance.schema import PAYMENT_BASES
 from ..report import frame_table
-from .engine import route
+from .continuity import CONTINUITY_PENALTY_MINUTES, carers_per_client, route_days
 from .lot_day import lot_day, lot_speed_kmh
 from .measures import carer_weeks
 from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, check_pay, direct_cost_per_contact_hour,
@@ -59,11 +59,12 @@ def select_lots(instance: Instance, design: Path | None, lot: str | None, areas:
 
 
 def route_lot(instance: Instance, lot: str, areas: list[str], days: int, time_limit: float, seed: int,
-              engine: str) -> LotRounds:
-    routed = []
-    for day in range(days):
-        problem = lot_day(instance, areas, seed, day, name=f"{lot} day {day + 1}")
-        routed.append((problem, route(problem, time_limit, seed, engine)))
+              engine: str, share: float = 1.0, continuity_penalty: float | None = None) -> LotRounds:
+    """Days 1..days of the lot (or of one provider's `share` of its clients), later days keeping
+    clients with the carers they know (continuity.py), each checked by the validator."""
+    routed = route_days(lambda day: lot_day(instance, areas, seed, day, name=f"{lot} day {day + 1}", share=share),
+                        days, time_limit, seed, engine,
+                        CONTINUITY_PENALTY_MINUTES if continuity_penalty is None else continuity_penalty)
     violations = [v for problem, solution in routed for v in validate(problem, solution)]
     return LotRounds(lot, areas, routed, violations, carer_weeks(routed, lot_speed_kmh(instance, areas)))
 
@@ -101,6 +102,7 @@ def lot_table(lots: list[LotRounds], carers: pd.DataFrame) -> pd.DataFrame:
                "home_travel_min": lot.total("home_travel_minutes"), "waiting_min": lot.total("waiting_minutes"),
                "miles": lot.total("miles"),
                "travel_min_per_contact_hour": per_contact_hour(lot.total("travel_minutes"), lot.contact),
+               "carers_per_client": carers_per_client(lot.days),
                "unserved": sum(len(s.unserved) for _, s in lot.days), "violations": len(lot.violations),
                "engine": "/".join(sorted({s.engine for _, s in lot.days}))}
         for practice in PAY_PRACTICES:
@@ -159,7 +161,7 @@ def write_rounds(out: Path, lots: list[LotRounds], tables: dict[str, pd.DataFram
 
 SHORT = {"double_handed": "2-handed", "carers_needed": "carers", "shifts_worked": "shifts", "contact_min": "contact",
          "travel_min": "travel", "home_travel_min": "home", "waiting_min": "waiting",
-         "travel_min_per_contact_hour": "travel/ch", "violations": "violat.",
+         "travel_min_per_contact_hour": "travel/ch", "carers_per_client": "carers/client", "violations": "violat.",
          "breaches_contact_only": "breach c-only", "breaches_travel_paid": "breach t-paid",
          "effective_hourly_contact_only": "£/h c-only", "breach_contact_only": "breach c-only",
          "effective_hourly_travel_paid": "£/h t-paid", "breach_travel_paid": "breach t-paid",
@@ -174,7 +176,7 @@ def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: fl
     money = "£{:,.2f}"
     lots = tables["lots"].set_index("lot").drop(columns=["areas", "days", "engine"]).rename(columns=SHORT)
     console.print(frame_table(lots, "Rounds per lot (minutes; travel = between visits, working time; home = to and "
-                                    "from home, not working time)", {"travel/ch": "{:.1f}"}, index_name="lot"))
+                                    "from home, not working time)", {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"}, index_name="lot"))
     carers = tables["carers"].set_index("carer")[
         ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "miles",
          "effective_hourly_contact_only", "breach_contact_only", "effective_hourly_travel_paid",
