@@ -1,9 +1,9 @@
-"""How well the travel estimator fitted on routing runs (solver/travel_fit.py) predicts routed travel
-on held-out lots, and how the published-figure calibration the cost uses (solver/travel.py's
-ROUND_FACTOR, ~12 min per contact hour on an urban patch) compares with routed travel.
+"""How well the travel estimator (solver/travel.py, fitted by solver/travel_fit.py) predicts routed
+travel on lots it was not fitted on, and what it says of each shipped instance's current market
+beside the published 8-20 paid travel minutes per contact hour (../shared/domain.md §3).
 
 By default it reads the per-lot routing results saved with the fit (solver/data/travel_fit.json);
---lots N routes N fresh lots (2-5 s each) and fits again, without overwriting the saved file.
+--lots N routes N fresh lots and fits again, without overwriting the saved file.
 
     .venv/bin/python benchmarks/travel_estimator.py [--lots N] [--seed 7]
 """
@@ -21,27 +21,46 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import pandas as pd
 
-from solver.travel_fit import FIT_PATH, ape, predict, run
+from solver.instance import load_instance
+from solver.travel import FIT_PATH, incumbent_travel, predict, travel_minutes_per_contact_hour
+from solver.travel_fit import ape, run
+
+INSTANCES = ("tiny", "shire", "city", "county", "wiltshire", "birmingham")
 
 
-def tables(record: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+def error_tables(record: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
     lots = pd.DataFrame([r for r in record["lots"] if r["held_out"] is not None])
     lots["fitted"] = [predict(record["coefficients"], r["features"]) for r in lots.to_dict("records")]
     lots["ape"] = [ape(f, r) for f, r in zip(lots["fitted"], lots["routed"])]
     lots["rurality"] = pd.cut(lots["features"].map(lambda f: f["rural_share"]), [-0.01, 0.2, 0.6, 1.0],
                               labels=["mostly urban/town", "mixed", "mostly rural"])
-    rows = []
-    for (name, group), frame in lots.groupby(["instance", "rurality"], observed=True):
-        rows.append({"instance": name, "rurality": group, "lots": len(frame),
-                     "routed min/h": frame["routed"].median(), "fitted min/h": frame["fitted"].median(),
-                     "calibrated min/h": frame["calibrated"].median(),
-                     "calibrated / routed": (frame["calibrated"] / frame["routed"]).median(),
-                     "held-out lots": int(frame["held_out"].sum())})
+    lots["provider share"] = pd.cut(lots["share"], [0, 0.25, 0.6, 1.0], labels=["< 25%", "25-60%", "> 60%"])
     held = lots[lots["held_out"]]
     errors = pd.DataFrame([{"set": s, "lots": len(f), "median APE %": f["ape"].median(),
                             "p90 APE %": np.percentile(f["ape"], 90)}
                            for s, f in [("train", lots[~lots["held_out"]]), ("held out", held)]])
-    return pd.DataFrame(rows), errors
+    groups = []
+    for column in ("instance", "rurality", "provider share"):
+        for value, frame in lots.groupby(column, observed=True):
+            groups.append({"group": f"{column}: {value}", "lots": len(frame),
+                           "routed min/h": frame["routed"].median(), "fitted min/h": frame["fitted"].median(),
+                           "median APE % (all)": frame["ape"].median(),
+                           "carers per client": frame["carers_per_client"].median()})
+    return errors, pd.DataFrame(groups)
+
+
+def market_table() -> pd.DataFrame:
+    rows = []
+    for name in INSTANCES:
+        instance = load_instance(ROOT / "instances" / name)
+        travel = incumbent_travel(instance)
+        rows.append({"instance": name, "incumbents": len(travel),
+                     "travel min/h (hours-weighted)": np.average(travel["travel_minutes_per_contact_hour"],
+                                                                  weights=travel["hours_per_week"]),
+                     "one provider per area": np.average(
+                         [travel_minutes_per_contact_hour(instance, [a]) for a in instance.area_ids],
+                         weights=instance.areas["care_hours_per_week"])})
+    return pd.DataFrame(rows)
 
 
 def main() -> None:
@@ -50,23 +69,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     record = run(args.lots, args.seed) if args.lots else json.loads(FIT_PATH.read_text())
-    by_group, errors = tables(record)
+    errors, groups = error_tables(record)
     c, p = record["coefficients"], record["provenance"]
     print(f"fit of {p['date']} on {', '.join(p['instances'])}: {p['lots']} lots routed, {p['lots_used']} used "
-          f"({p['train_lots']} train, {p['test_lots']} held out), {p['seconds']:.0f} s")
+          f"({p['train_lots']} train, {p['test_lots']} held out), {p['seconds']:.0f} s of routing")
     print(f"routed min per contact hour = exp({c['log_c']:.3f} + {c['a']:.3f}·log(base_h) "
           f"{c['b_rural']:+.3f}·rural_share {c['b_n']:+.3f}·log(N))")
-    if "cv5_median_ape_pct" in p:
-        print(f"5-fold cross-validation over all lots: median APE {p['cv5_median_ape_pct']:.1f}%, "
-              f"90th percentile {p['cv5_p90_ape_pct']:.1f}%")
-    print()
+    print(f"5-fold cross-validation over all lots: median APE {p['cv5_median_ape_pct']:.1f}%, "
+          f"90th percentile {p['cv5_p90_ape_pct']:.1f}%\n")
     print(errors.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
     print()
-    print(by_group.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
-    lots = pd.DataFrame(record["lots"])
-    lots = lots[lots["held_out"].notna()]
-    print(f"\nall lots: published-figure calibration (cost term) {lots['calibrated'].median():.1f} min/h median, "
-          f"routed {lots['routed'].median():.2f} min/h median, ratio {(lots['calibrated'] / lots['routed']).median():.1f}")
+    print(groups.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    print("\nCurrent market of each shipped instance (each incumbent over the areas it serves, at its share of "
+          "each), beside one provider serving each area alone; published: 8-20, 12 urban base case")
+    print(market_table().to_string(index=False, float_format=lambda x: f"{x:.1f}"))
 
 
 if __name__ == "__main__":

@@ -133,29 +133,42 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_rounds(args: argparse.Namespace) -> int:
+    from .rounds.from_csv import read_days
+    from .rounds.lot_day import lot_day, lot_speed_kmh
     from .rounds.run import carer_table, lot_table, payment_table, print_rounds, route_lot, select_lots, write_rounds
 
     problems = ([Problem(f"--share {args.share:g} is not a share", fix="give a share above 0 and at most 1")]
                 if not 0 < args.share <= 1 else [])
     problems += [Problem(f"--days {args.days} is below 1", fix="route at least one day")] if args.days < 1 else []
+    if args.visits is not None and args.carers is None:
+        problems.append(Problem("--visits needs --carers", fix="give the carers' shifts as a CSV too"))
     if problems:
         raise InputError(problems)
     instance = load_instance(args.instance)
-    lots = select_lots(instance, args.design, args.lot, args.areas)
+    if args.visits is not None:
+        days = {args.lot or "rounds": ([], read_days(args.visits, args.carers, args.travel_matrix, args.speed_kmh,
+                                                     name=args.lot or "rounds"), args.speed_kmh)}
+    else:
+        days = {lot: (areas, lambda d, lot=lot, areas=areas: lot_day(instance, areas, args.seed, d,
+                                                                     f"{lot} day {d + 1}", args.share),
+                      lot_speed_kmh(instance, areas))
+                for lot, areas in select_lots(instance, args.design, args.lot, args.areas).items()}
     nlw = float(instance.policy["national_living_wage_gbp_per_hour"])
     pay_rate = args.pay_rate if args.pay_rate is not None else nlw
     routed = []
     with out.status("routing") as status:
-        for lot, areas in lots.items():
-            status.update(f"routing lot {lot} ({len(areas)} areas, {args.days} day(s), {args.time_limit:g} s a day)")
-            routed.append(route_lot(instance, lot, areas, args.days, args.time_limit, args.seed, args.engine,
-                                    args.share, args.continuity_penalty))
+        for lot, (areas, make_day, speed) in days.items():
+            status.update(f"routing {lot} ({args.days} day(s), {args.time_limit:g} s a day)")
+            routed.append(route_lot(lot, areas, make_day, speed, args.days, args.time_limit, args.seed, args.engine,
+                                    args.continuity_penalty))
     carers = carer_table(routed, pay_rate, nlw)
     tables = {"lots": lot_table(routed, carers), "carers": carers,
               "payment": payment_table(routed, instance.policy, pay_rate)}
     print_rounds(out, tables, pay_rate, nlw, float(instance.policy["council_rate_gbp_per_hour"]))
     settings = {"instance": str(args.instance), "days": args.days, "time_limit": args.time_limit, "seed": args.seed,
                 "engine": args.engine, "share": args.share, "continuity_penalty": args.continuity_penalty,
+                "visits": str(args.visits) if args.visits else None, "carers": str(args.carers) if args.carers else None,
+                "travel_matrix": str(args.travel_matrix) if args.travel_matrix else None,
                 "pay_rate": pay_rate, "nlw": nlw}
     written = write_rounds(args.out, routed, tables, settings)
     out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
@@ -312,6 +325,18 @@ def build_parser() -> argparse.ArgumentParser:
     where = sub.add_mutually_exclusive_group(required=True)
     where.add_argument("--design", type=Path, help="design.json whose lot (--lot, default every lot) to route")
     where.add_argument("--areas", help="comma-separated area ids to route as one lot, e.g. A01,A02")
+    where.add_argument("--visits", type=Path,
+                       help="route these visits (CSV: visit_id, client_id, x_km, y_km, earliest, latest, "
+                            "duration_minutes[, carers_needed, day]) with --carers; the instance gives the pay "
+                            "policy (docs/rounds-files.md)")
+    sub.add_argument("--carers", type=Path,
+                     help="carers' shifts for --visits (CSV: carer_id, home_x_km, home_y_km, shift_start, shift_end"
+                          "[, max_working_minutes, break_earliest, break_latest, break_minutes, days])")
+    sub.add_argument("--travel-matrix", type=Path,
+                     help="travel minutes between client and carer ids for --visits (default: straight line "
+                          "x 1.3 at --speed-kmh)")
+    sub.add_argument("--speed-kmh", type=float, default=25.0,
+                     help="road speed for --visits without a matrix, and for mileage (default 25)")
     sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
     sub.add_argument("--days", type=int, default=1,
                      help="consecutive days to route: the same care plans, the carers on the day's rota, later "

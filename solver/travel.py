@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .instance import Instance
 from .instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
@@ -63,25 +64,28 @@ def area_sizes_km2(instance: Instance) -> np.ndarray:
                      for a in instance.area_ids])
 
 
-def lot_features(instance: Instance, areas: list[str], share: float = 1.0,
+def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0,
                  sizes: dict[str, float] | None = None) -> dict[str, float]:
-    """What the estimator sees of one provider with `share` of the areas' clients: km², one window's
-    visits, hours-weighted speed, mean visit minutes, rural share of hours and base_h. `sizes`
-    (area km², from area_sizes_km2) saves recomputing them for many lots."""
+    """What the estimator sees of one provider with `share` of the areas' clients (one share, or
+    one per area): km², one window's visits, hours-weighted speed, mean visit minutes, rural share
+    of hours and base_h. `sizes` (area km², from area_sizes_km2) saves recomputing them for many
+    lots."""
     if sizes is None:
         sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
     table = instance.areas.loc[areas]
-    hours = float(table["care_hours_per_week"].sum())
-    weights = table["care_hours_per_week"] / max(hours, 1e-9)
+    share = np.broadcast_to(np.asarray(share, dtype=float), (len(areas),))
+    own_hours = share * table["care_hours_per_week"].to_numpy(dtype=float)
+    weights = own_hours / max(float(own_hours.sum()), 1e-9)
     per_window = share * table["visits_per_week"].to_numpy(dtype=float) / 7 / WINDOWS_PER_DAY
     n = max(float(per_window.sum()), 1.0)
-    mean_visit = float((table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).mul(weights).sum())
-    speeds = table["rurality"].map(SPEED_KMH).to_numpy()
+    minutes = (table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).to_numpy()
+    mean_visit = float(weights @ minutes)
+    speeds = table["rurality"].map(SPEED_KMH).to_numpy(dtype=float)
     own = np.array([sizes[a] for a in areas]) * per_window
     base_h = float(DETOUR_FACTOR * BHH_CONSTANT * np.sum(np.sqrt(own) / speeds) / n * 60 * 60 / mean_visit)
-    return {"areas": len(areas), "share": share, "area_km2": float(sum(sizes[a] for a in areas)),
-            "visits_per_window": n, "speed_kmh": float((weights * speeds).sum()), "mean_visit_minutes": mean_visit,
-            "rural_share": float(weights[table["rurality"] == "rural"].sum()),
+    return {"areas": len(areas), "share": float(weights @ share), "area_km2": float(sum(sizes[a] for a in areas)),
+            "visits_per_window": n, "speed_kmh": float(weights @ speeds), "mean_visit_minutes": mean_visit,
+            "rural_share": float(weights[(table["rurality"] == "rural").to_numpy()].sum()),
             "base_h": base_h, "log_base_h": _log(base_h), "log_n": _log(n)}
 
 
@@ -97,10 +101,12 @@ def predict(coefficients: dict[str, float], features: dict[str, float]) -> float
     return math.exp(sum(coefficients[c] * v for c, v in zip(COEFFICIENTS, x)))
 
 
-def travel_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float = 1.0,
+def travel_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0,
                                     sizes: dict[str, float] | None = None) -> float:
-    """Paid travel minutes per contact hour of a provider serving `share` of the areas' clients."""
-    if share <= 0 or float(instance.areas.loc[areas, "visits_per_week"].sum()) <= 0:
+    """Paid travel minutes per contact hour of a provider serving `share` of the areas' clients
+    (one share, or one per area)."""
+    visits = share * instance.areas.loc[areas, "visits_per_week"].to_numpy(dtype=float)
+    if float(np.sum(visits)) <= 0:
         return 0.0
     return predict(load_fit()["coefficients"], lot_features(instance, areas, share, sizes))
 
@@ -113,6 +119,23 @@ def market_travel_minutes_per_contact_hour(instance: Instance, areas: list[str],
     total = math.fsum(hours)
     return math.fsum(h / total * travel_minutes_per_contact_hour(instance, areas, h / total, sizes)
                      for h in hours) if total > 0 else 0.0
+
+
+def incumbent_travel(instance: Instance) -> pd.DataFrame:
+    """The current market's travel: each incumbent over the areas it serves, at its share of each
+    area's hours; columns provider_id, hours_per_week, travel_minutes_per_contact_hour."""
+    sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+    area_hours = instance.areas["care_hours_per_week"]
+    rows = []
+    for provider, held in instance.incumbency.groupby("provider_id"):
+        held = held[held["hours_per_week"] > 0]
+        if held.empty:
+            continue
+        areas = list(held["area_id"])
+        share = np.minimum(1.0, held["hours_per_week"].to_numpy(dtype=float) / area_hours.loc[areas].to_numpy())
+        rows.append({"provider_id": provider, "hours_per_week": float(held["hours_per_week"].sum()),
+                     "travel_minutes_per_contact_hour": travel_minutes_per_contact_hour(instance, areas, share, sizes)})
+    return pd.DataFrame(rows, columns=["provider_id", "hours_per_week", "travel_minutes_per_contact_hour"])
 
 
 def travel_cost_per_week(instance: Instance, areas: list[str], minutes_per_contact_hour: float) -> float:

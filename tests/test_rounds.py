@@ -11,7 +11,7 @@ import pytest
 
 from solver.rounds import (BreakWindow, Carer, Problem, Solution, Stop, UnsupportedProblem, Visit, read_solomon,
                            route, travel_minutes, validate)
-from solver.rounds.decompose import split
+from solver.rounds.decompose import patches, split
 from solver.rounds.problem import build_route, route_travel, total_travel
 from solver.rounds.synthetic import lot_day
 
@@ -187,3 +187,18 @@ def test_ortools_keeps_a_client_with_the_carer_it_knows() -> None:
     assert server(replace(problem, continuity_penalty=30)) == "B"
     with pytest.raises(UnsupportedProblem, match="same-carer"):
         route(replace(problem, continuity_penalty=30), time_limit=1, engine="pyvrp")
+
+
+def test_large_parts_are_cut_into_patches_that_keep_every_visit() -> None:
+    problem = lot_day(240, seed=5, double_handed_share=0.1)
+    (morning, _), _ = split(problem)
+    cut = patches(morning, max_visits=50, seed=0)
+    assert len(cut) >= 2
+    assert sorted(v.id for p in cut for v in p.visits) == sorted(v.id for v in morning.visits)
+    carers = [c.id for p in cut for c in p.carers]
+    assert len(carers) == len(set(carers)) == len(morning.carers)
+    assert all(len(p.carers) >= 2 for p in cut)
+    assert [[v.id for v in p.visits] for p in patches(morning, max_visits=50, seed=0)] == [[v.id for v in p.visits]
+                                                                                       for p in cut]
+    solution = route(problem, time_limit=2, engine="ortools", patch_visits=50)
+    assert validate(problem, solution) == []

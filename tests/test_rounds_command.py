@@ -12,7 +12,6 @@ from solver.instance import load_instance
 from solver.rounds import route, validate
 from solver.rounds.continuity import carers_per_client, known_carers, route_days
 from solver.rounds.lot_day import VISIT_TOLERANCE_MINUTES, lot_day
-from solver.rounds.measures import person
 from solver.rounds.pay import PAY_PRACTICES
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
@@ -72,5 +71,48 @@ def test_later_days_prefer_the_carers_clients_know() -> None:
     assert not first.has_preferences and second.has_preferences
     known = known_carers([(first, first_solution)])
     for visit in second.visits:
-        assert {person(c) for c in visit.preferred} == known[visit.client] & {person(c.id) for c in second.carers}
+        who = {c.id: c.who for c in second.carers}
+        assert {who[c] for c in visit.preferred} == known[visit.client] & set(who.values())
     assert 1 <= carers_per_client(days) <= 2 * 2 * 2  # at most two people a visit, two visits, two days
+
+
+EXAMPLES = TINY.parents[1] / "docs" / "examples" / "rounds"
+
+
+def test_rounds_from_csv_files_route_every_day(tmp_path: Path) -> None:
+    out = tmp_path / "rounds"
+    assert main(["rounds", str(TINY), "--visits", str(EXAMPLES / "visits.csv"), "--carers",
+                 str(EXAMPLES / "carers.csv"), "--travel-matrix", str(EXAMPLES / "travel-matrix.csv"),
+                 "--days", "2", "--time-limit", "1", "--out", str(out)]) == 0
+    lots = pd.read_csv(out / "lots.csv")
+    visits = pd.read_csv(EXAMPLES / "visits.csv")
+    every_day = int(visits["day"].isna().sum())
+    assert lots.loc[0, "visits"] == 2 * every_day + int((visits["day"] == 2).sum())
+    assert lots.loc[0, "unserved"] == 0 and lots.loc[0, "violations"] == 0
+    people = set(pd.read_csv(out / "carers.csv")["carer"])
+    assert people <= set(pd.read_csv(EXAMPLES / "carers.csv")["carer_id"])  # split shifts paid as one person
+
+
+def test_rounds_files_with_mistakes_name_file_row_and_column(tmp_path: Path, capsys) -> None:
+    visits = pd.read_csv(EXAMPLES / "visits.csv", dtype=str, keep_default_na=False)
+    visits.loc[2, "earliest"] = "7am"
+    visits.loc[4, "x_km"] = "12.5"  # the client's other visits say otherwise
+    visits.to_csv(tmp_path / "visits.csv", index=False)
+    carers = pd.read_csv(EXAMPLES / "carers.csv", dtype=str, keep_default_na=False)
+    carers.loc[0, "break_minutes"] = ""
+    carers.to_csv(tmp_path / "carers.csv", index=False)
+    code = main(["rounds", str(TINY), "--visits", str(tmp_path / "visits.csv"), "--carers",
+                 str(tmp_path / "carers.csv"), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "visits.csv, row 4, column 'earliest': '7am' cannot be read" in err
+    assert "column 'x_km'" in err and "different places" in err
+    assert "carers.csv, row 2, column 'break_minutes'" in err
+
+
+def test_a_travel_matrix_missing_a_client_is_named(tmp_path: Path, capsys) -> None:
+    matrix = pd.read_csv(EXAMPLES / "travel-matrix.csv").drop(columns=["K003"])
+    matrix.to_csv(tmp_path / "matrix.csv", index=False)
+    code = main(["rounds", str(TINY), "--visits", str(EXAMPLES / "visits.csv"), "--carers",
+                 str(EXAMPLES / "carers.csv"), "--travel-matrix", str(tmp_path / "matrix.csv")])
+    assert code == 2 and "K003" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..metrics import hhi
@@ -31,6 +32,16 @@ def market_shares(instance: Instance) -> pd.DataFrame:
     return table.sort_values(["hours_per_week", "name"], ascending=[False, True])
 
 
+def _incumbents_travel(instance: Instance) -> str:
+    from ..travel import incumbent_travel  # the travel estimator reads the instance package
+
+    travel = incumbent_travel(instance)
+    if travel.empty:
+        return "no incumbency"
+    mean = float(np.average(travel["travel_minutes_per_contact_hour"], weights=travel["hours_per_week"]))
+    return f"{mean:.1f} paid minutes per contact hour (estimated, hours-weighted)"
+
+
 def headline(instance: Instance) -> dict[str, str]:
     shares = market_shares(instance)
     demand = instance.demand.sum()
@@ -42,5 +53,6 @@ def headline(instance: Instance) -> dict[str, str]:
         "capacity": f"{instance.providers['max_hours_per_week'].sum():,.0f} hours/week",
         "demand by scenario": ", ".join(f"{s} {demand[s]:,.0f} (p={instance.probabilities[s]:g})" for s in demand.index),
         "incumbents' HHI": f"{hhi(shares['hours_per_week']):,.0f}",
+        "incumbents' travel": _incumbents_travel(instance),
         "policy": ", ".join(f"{k}={v}" for k, v in instance.policy.items()),
     }

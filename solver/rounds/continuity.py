@@ -13,10 +13,10 @@ from dataclasses import replace
 from typing import Callable
 
 from .engine import route
-from .measures import person
 from .problem import Problem, Solution
 
 CONTINUITY_PENALTY_MINUTES = 15.0
+PATCH_VISITS = 300  # a day's part above this is cut into geographic patches (decompose.py)
 
 
 def known_carers(days: list[tuple[Problem, Solution]]) -> dict[str, set[str]]:
@@ -25,7 +25,7 @@ def known_carers(days: list[tuple[Problem, Solution]]) -> dict[str, set[str]]:
     for problem, solution in days:
         for r in solution.routes:
             for stop in r.stops:
-                known[problem.visit_by_id[stop.visit].client].add(person(r.carer))
+                known[problem.visit_by_id[stop.visit].client].add(problem.carer_by_id[r.carer].who)
     return known
 
 
@@ -33,7 +33,7 @@ def prefer_known(problem: Problem, known: dict[str, set[str]], penalty: float) -
     """The day with each visit preferring the shifts of the people its client knows."""
     shifts: dict[str, set[str]] = defaultdict(set)
     for c in problem.carers:
-        shifts[person(c.id)].add(c.id)
+        shifts[c.who].add(c.id)
     visits = [replace(v, preferred=frozenset(s for who in known.get(v.client, ()) for s in shifts[who]))
               for v in problem.visits]
     return replace(problem, visits=visits, continuity_penalty=penalty)
@@ -48,7 +48,7 @@ def route_days(make_day: Callable[[int], Problem], days: int, time_limit: float,
         problem = make_day(day)
         if routed and penalty > 0:
             problem = prefer_known(problem, known_carers(routed), penalty)
-        routed.append((problem, route(problem, time_limit, seed, engine)))
+        routed.append((problem, route(problem, time_limit, seed, engine, PATCH_VISITS)))
     return routed
 
 

@@ -1,10 +1,15 @@
-"""Splitting a day into parts no carer or visit links, and joining the parts' answers.
+"""Splitting a day into parts, and joining the parts' answers.
 
 A carer *could* serve a visit when, leaving home at the start of the shift, it can start within
 the window and still be home by the end of the shift. Visits and carers fall into the connected
 parts of that relation (a split shift's morning and evening pieces, say), which are independent
 routing problems: solving them apart loses nothing and is much faster for OR-Tools, whose
 insertion heuristic grows worse than quadratically once double-handed visits are synchronised.
+
+A large part can further be cut into geographic patches, as providers organise their rounds: the
+clients fall into k-means clusters of about `max_visits` visits, and each patch gets a share of the
+carers, nearest homes first, in proportion to its work. That costs a little travel at the patches'
+edges and keeps every routing problem small whatever the lot's size.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from scipy.cluster.vq import kmeans2
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -46,6 +52,51 @@ def split(problem: Problem) -> tuple[list[Problem], list[str]]:
         if visits and carers:
             parts.append(replace(problem, visits=visits, carers=carers, name=f"{problem.name} part {len(parts) + 1}"))
     return parts, stranded
+
+
+def patches(problem: Problem, max_visits: int, seed: int = 0) -> list[Problem]:
+    """The problem cut into geographic patches of about max_visits visits each (itself when it is
+    small enough or has no coordinates)."""
+    k = -(-len(problem.visits) // max_visits)
+    if k <= 1 or problem.coordinates is None or len(problem.carers) < 2 * k:
+        return [problem]
+    places = sorted({v.location for v in problem.visits})
+    xy = problem.coordinates[places]
+    centres, label = kmeans2(xy, k, seed=seed, minit="++")
+    patch_of = dict(zip(places, label.tolist()))
+    work = np.zeros(k)
+    for v in problem.visits:
+        work[patch_of[v.location]] += v.carers_needed * v.service
+    quota = _largest_remainder(work / work.sum() * len(problem.carers), len(problem.carers))
+    teams = _assign(problem.coordinates[[c.home for c in problem.carers]], centres, quota)
+    return [replace(problem, visits=[v for v in problem.visits if patch_of[v.location] == p],
+                    carers=[c for c, team in zip(problem.carers, teams) if team == p],
+                    name=f"{problem.name} patch {p + 1}")
+            for p in range(k) if work[p] > 0]
+
+
+def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
+    """Whole numbers summing to total, close to shares, each at least 2 where the share is positive
+    (a double-handed visit needs two carers)."""
+    whole = np.where(shares > 0, np.maximum(np.floor(shares), 2), 0).astype(int)
+    while whole.sum() > total:
+        whole[np.argmax(whole - shares)] -= 1
+    for p in np.argsort(-(shares - whole), kind="stable")[: total - whole.sum()]:
+        whole[p] += 1
+    return whole
+
+
+def _assign(homes: np.ndarray, centres: np.ndarray, quota: np.ndarray) -> list[int]:
+    """Each carer's patch: carers with most to lose by not getting their nearest patch choose first,
+    each taking the nearest patch with room."""
+    distance = np.hypot(homes[:, None, 0] - centres[None, :, 0], homes[:, None, 1] - centres[None, :, 1])
+    ordered = np.sort(distance, axis=1)
+    regret = ordered[:, 1] - ordered[:, 0] if distance.shape[1] > 1 else np.zeros(len(homes))
+    room, team = quota.copy(), [0] * len(homes)
+    for c in np.argsort(-regret, kind="stable"):
+        p = next(p for p in np.argsort(distance[c], kind="stable") if room[p] > 0)
+        team[c], room[p] = int(p), room[p] - 1
+    return team
 
 
 def join(problem: Problem, solutions: list[Solution], stranded: list[str]) -> Solution:

@@ -5,7 +5,8 @@ problem has rules only OR-Tools models (double-handed visits, breaks, working-ti
 same-carer preferences).
 both: every engine that can model the problem, sharing the time limit one after the other; the
 validator, not the engines, decides which answer is feasible, then the lower travel wins.
-Either way the day is first split into independent parts (decompose.py), solved in turn with
+Either way the day is first split into independent parts (decompose.py), large ones cut into
+geographic patches when patch_visits is given, and the parts are solved in turn with
 time in proportion to their visits.
 """
 
@@ -14,31 +15,36 @@ from __future__ import annotations
 from types import ModuleType
 
 from . import ortools_engine, pyvrp_engine
-from .decompose import join, split
+from .decompose import join, patches, split
 from .problem import Problem, Solution
 from .validate import validate
 
 ENGINES: dict[str, ModuleType] = {"ortools": ortools_engine, "pyvrp": pyvrp_engine}
 
 
-def route(problem: Problem, time_limit: float, seed: int = 0, engine: str = "auto") -> Solution:
-    """Route the day with engine auto, ortools, pyvrp or both within time_limit seconds. The same
-    seed gives the same search, but a time limit cuts it wherever the clock says, so results can
-    differ from run to run on a busier or quieter machine. PyVRP raises UnsupportedProblem on
-    rules it cannot model."""
+def route(problem: Problem, time_limit: float, seed: int = 0, engine: str = "auto",
+          patch_visits: int | None = None) -> Solution:
+    """Route the day with engine auto, ortools, pyvrp or both within time_limit seconds, parts of
+    more than patch_visits visits cut into geographic patches (none when None). The same seed
+    gives the same search, but a time limit cuts it wherever the clock says, so results can differ
+    from run to run on a busier or quieter machine. PyVRP raises UnsupportedProblem on rules it
+    cannot model."""
     if engine == "auto":
         engine = "ortools" if pyvrp_engine.unsupported(problem) else "pyvrp"
     if engine == "both":
         able = [ortools_engine] + ([] if pyvrp_engine.unsupported(problem) else [pyvrp_engine])
-        solutions = [_in_parts(problem, time_limit / len(able), seed, e) for e in able]
+        solutions = [_in_parts(problem, time_limit / len(able), seed, e, patch_visits) for e in able]
         return min(solutions, key=lambda s: (bool(validate(problem, s)), len(s.unserved), s.objective))
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: choose auto, ortools, pyvrp or both")
-    return _in_parts(problem, time_limit, seed, ENGINES[engine])
+    return _in_parts(problem, time_limit, seed, ENGINES[engine], patch_visits)
 
 
-def _in_parts(problem: Problem, time_limit: float, seed: int, engine: ModuleType) -> Solution:
+def _in_parts(problem: Problem, time_limit: float, seed: int, engine: ModuleType,
+              patch_visits: int | None) -> Solution:
     parts, stranded = split(problem)
+    if patch_visits is not None:
+        parts = [patch for part in parts for patch in patches(part, patch_visits, seed)]
     if len(parts) == 1 and not stranded:
         return engine.solve(problem, time_limit, seed)
     total = sum(len(p.visits) for p in parts)

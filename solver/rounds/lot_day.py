@@ -113,7 +113,7 @@ def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, n
     home_areas = rng.choice(len(areas), size=people, p=hours / hours.sum() if hours.sum() > 0 else None)
     homes = [_in_disc(rng, table[["x_km", "y_km"]].to_numpy(dtype=float)[a], radius[areas[a]], 1)[0]
              for a in home_areas]
-    carers = [Carer(f"c{i:03d}-{piece}", len(points) + i, start, end)
+    carers = [Carer(f"c{i:03d}-{piece}", len(points) + i, start, end, person=f"c{i:03d}")
               for i in range(people) for piece, (start, end, _) in PIECES.items()
               if i < roster[piece] and on_duty(i, day)]
     xy = np.array(points + homes, dtype=float).reshape(-1, 2)

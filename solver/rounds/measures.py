@@ -12,11 +12,6 @@ from .pay import CarerWeek
 from .problem import Problem, Solution
 
 
-def person(carer_id: str) -> str:
-    """The person behind a shift: lot_day.py names shifts c012-am, c012-pm."""
-    return carer_id.split("-")[0]
-
-
 def carer_weeks(days: list[tuple[Problem, Solution]], speed_kmh: float) -> dict[str, CarerWeek]:
     """One CarerWeek per person who served at least one visit, summed over the days given. Mileage
     counts travel between visits only, the legs a provider reimburses; minutes convert to miles at
@@ -27,7 +22,8 @@ def carer_weeks(days: list[tuple[Problem, Solution]], speed_kmh: float) -> dict[
     waiting: dict[str, float] = defaultdict(float)
     for problem, solution in days:
         for r in solution.routes:
-            who, base = person(r.carer), problem.carer_by_id[r.carer].home
+            carer = problem.carer_by_id[r.carer]
+            who, base = carer.who, carer.home
             places = [problem.visit_by_id[s.visit].location for s in r.stops]
             contact[who] += [problem.visit_by_id[s.visit].service for s in r.stops]
             between[who] += sum(float(problem.travel[a, b]) for a, b in pairwise(places))

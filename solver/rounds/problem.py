@@ -49,7 +49,7 @@ class BreakWindow:
 @dataclass(frozen=True)
 class Carer:
     """One shift of one carer, from home and back within [shift_start, shift_end]. A split shift is
-    two Carers with the same home. max_working bounds visit time plus travel *between* visits: the
+    two Carers with the same home and person (the person's id, when it is not the shift's). max_working bounds visit time plus travel *between* visits: the
     legs from and to home are not working time (National Minimum Wage rules, domain.md §3), and
     neither is waiting."""
 
@@ -60,6 +60,12 @@ class Carer:
     max_working: float | None = None
     break_window: BreakWindow | None = None
     capacity: int | None = None
+    person: str = ""
+
+    @property
+    def who(self) -> str:
+        """The person working this shift."""
+        return self.person or self.id
 
 
 def travel_minutes(xy_km: np.ndarray, detour: float, speed_kmh: float) -> np.ndarray:

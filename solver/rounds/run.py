@@ -7,6 +7,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from rich.console import Console
@@ -17,7 +18,6 @@ from ..instance import Problem as InputProblem
 from ..instance.schema import PAYMENT_BASES
 from ..report import frame_table
 from .continuity import CONTINUITY_PENALTY_MINUTES, carers_per_client, route_days
-from .lot_day import lot_day, lot_speed_kmh
 from .measures import carer_weeks
 from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, check_pay, direct_cost_per_contact_hour,
                   price_per_contact_hour, provider_income)
@@ -58,15 +58,15 @@ def select_lots(instance: Instance, design: Path | None, lot: str | None, areas:
     return {lot or "areas": chosen}
 
 
-def route_lot(instance: Instance, lot: str, areas: list[str], days: int, time_limit: float, seed: int,
-              engine: str, share: float = 1.0, continuity_penalty: float | None = None) -> LotRounds:
-    """Days 1..days of the lot (or of one provider's `share` of its clients), later days keeping
-    clients with the carers they know (continuity.py), each checked by the validator."""
-    routed = route_days(lambda day: lot_day(instance, areas, seed, day, name=f"{lot} day {day + 1}", share=share),
-                        days, time_limit, seed, engine,
+def route_lot(lot: str, areas: list[str], make_day: Callable[[int], Problem], speed_kmh: float, days: int,
+              time_limit: float, seed: int, engine: str, continuity_penalty: float | None = None) -> LotRounds:
+    """Days 1..days from make_day (a lot's days from lot_day.py, or days read by from_csv.py),
+    later days keeping clients with the carers they know (continuity.py), each checked by the
+    validator; speed_kmh turns travel minutes into miles."""
+    routed = route_days(make_day, days, time_limit, seed, engine,
                         CONTINUITY_PENALTY_MINUTES if continuity_penalty is None else continuity_penalty)
     violations = [v for problem, solution in routed for v in validate(problem, solution)]
-    return LotRounds(lot, areas, routed, violations, carer_weeks(routed, lot_speed_kmh(instance, areas)))
+    return LotRounds(lot, areas, routed, violations, carer_weeks(routed, speed_kmh))
 
 
 def per_contact_hour(minutes: float, contact: float) -> float:

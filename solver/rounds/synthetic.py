@@ -65,7 +65,7 @@ def lot_day(n_visits: int, seed: int = 0, double_handed_share: float = 0.1, brea
     scale = math.sqrt(n_visits / VISITS_AT_THAT_SPREAD)
     homes = rng.normal(0, TOWN_SD_KM * scale * 1.5, (people, 2))
     carers = [Carer(id=f"p{i:03d}-{piece}", home=client + i, shift_start=start, shift_end=end,
-                    break_window=MORNING_BREAK if breaks and piece == "am" else None)
+                    break_window=MORNING_BREAK if breaks and piece == "am" else None, person=f"p{i:03d}")
               for i in range(people) for piece, (start, end, _) in PIECES.items() if i < carers_needed[piece]]
     xy = np.vstack([_places(rng, client, scale), homes])
     return Problem(visits=visits, carers=carers, travel=travel_minutes(xy, DETOUR, SPEED_KMH), coordinates=xy,
