@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from solver.instance import load_instance
-from solver.travel import FIT_PATH, incumbent_travel, predict, travel_minutes_per_contact_hour
+from solver.travel import FIT_PATH, area_sizes_km2, incumbent_travel, predict, travel_minutes_per_contact_hour
 from solver.travel_fit import ape, run
 
 INSTANCES = ("tiny", "shire", "city", "county", "wiltshire", "birmingham")
@@ -53,12 +53,13 @@ def market_table() -> pd.DataFrame:
     rows = []
     for name in INSTANCES:
         instance = load_instance(ROOT / "instances" / name)
+        sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
         travel = incumbent_travel(instance)
         rows.append({"instance": name, "incumbents": len(travel),
                      "travel min/h (hours-weighted)": np.average(travel["travel_minutes_per_contact_hour"],
                                                                   weights=travel["hours_per_week"]),
                      "one provider per area": np.average(
-                         [travel_minutes_per_contact_hour(instance, [a]) for a in instance.area_ids],
+                         [travel_minutes_per_contact_hour(instance, [a], 1.0, sizes) for a in instance.area_ids],
                          weights=instance.areas["care_hours_per_week"])})
     return pd.DataFrame(rows)
 
@@ -74,7 +75,7 @@ def main() -> None:
     print(f"fit of {p['date']} on {', '.join(p['instances'])}: {p['lots']} lots routed, {p['lots_used']} used "
           f"({p['train_lots']} train, {p['test_lots']} held out), {p['seconds']:.0f} s of routing")
     print(f"routed min per contact hour = exp({c['log_c']:.3f} + {c['a']:.3f}·log(base_h) "
-          f"{c['b_rural']:+.3f}·rural_share {c['b_n']:+.3f}·log(N))")
+          f"{c['b_n']:+.3f}·log(N))")
     print(f"5-fold cross-validation over all lots: median APE {p['cv5_median_ape_pct']:.1f}%, "
           f"90th percentile {p['cv5_p90_ape_pct']:.1f}%\n")
     print(errors.to_string(index=False, float_format=lambda x: f"{x:.1f}"))

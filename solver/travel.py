@@ -8,7 +8,7 @@ window's visits, that gives base_h, the approximation's travel minutes per conta
 lot-days (solver/rounds: care plans with a ±30-minute tolerance, split shifts, a five-day rota,
 clients kept with the carers they know) then fit
 
-    log(routed) = log_c + a·log(base_h) + b_rural·rural_share + b_n·log(N)
+    log(routed) = log_c + a·log(base_h) + b_n·log(N)
 
 (solver/travel_fit.py; coefficients and held-out error in solver/data/travel_fit.json).
 
@@ -40,8 +40,8 @@ WINDOWS_PER_DAY = 4
 EMPLOYER_ON_COST = 1.25  # employer NI, pension and holiday on travel pay
 KM_PER_MILE = 1.609344
 FIT_PATH = Path(__file__).resolve().parent / "data" / "travel_fit.json"
-FEATURES = ("log_base_h", "rural_share", "log_n")  # with an intercept, log_c
-COEFFICIENTS = ("log_c", "a", "b_rural", "b_n")
+FEATURES = ("log_base_h", "log_n")  # with an intercept, log_c
+COEFFICIENTS = ("log_c", "a", "b_n")
 
 
 @functools.cache
