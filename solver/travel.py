@@ -13,10 +13,14 @@ clients kept with the carers they know) then fit
 (solver/travel_fit.py; coefficients and held-out error in solver/data/travel_fit.json).
 
 A provider with share s of a lot's clients serves s·N visits over the same ground, so its travel
-per contact hour grows roughly as 1/sqrt(s): that is how the number of providers sharing a lot, and
-a fragmented market, show in travel. The published 8-20 paid travel minutes per contact hour
-(../shared/domain.md §3) come from markets where a council deals with dozens of providers;
-benchmarks/travel_estimator.py sets the estimate under each instance's current market beside them.
+per contact hour grows as it thins out (about s^-0.3 with the fitted coefficients): that is how the
+number of providers sharing a lot, and a fragmented market, show in travel.
+
+These are optimised rounds. The published 8-20 paid travel minutes per contact hour
+(../shared/domain.md §3) are higher than the estimate for the shipped instances' current markets
+(benchmarks/travel_estimator.py: 7-9 on the shire-like ones, 2-2.5 on the dense urban ones), as
+they include what routing does not see: parking and walking to the door, traffic, cancelled and
+moved visits. The design's `cost.travel_cost_weight` scales the travel cost for sensitivity runs.
 """
 
 from __future__ import annotations

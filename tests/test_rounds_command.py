@@ -100,6 +100,7 @@ def test_rounds_files_with_mistakes_name_file_row_and_column(tmp_path: Path, cap
     visits.to_csv(tmp_path / "visits.csv", index=False)
     carers = pd.read_csv(EXAMPLES / "carers.csv", dtype=str, keep_default_na=False)
     carers.loc[0, "break_minutes"] = ""
+    carers.loc[1, "shift_start"] = "14:00"  # the same person's morning shift ends at 14:30
     carers.to_csv(tmp_path / "carers.csv", index=False)
     code = main(["rounds", str(TINY), "--visits", str(tmp_path / "visits.csv"), "--carers",
                  str(tmp_path / "carers.csv"), "--out", str(tmp_path / "out")])
@@ -108,6 +109,7 @@ def test_rounds_files_with_mistakes_name_file_row_and_column(tmp_path: Path, cap
     assert "visits.csv, row 4, column 'earliest': '7am' cannot be read" in err
     assert "column 'x_km'" in err and "different places" in err
     assert "carers.csv, row 2, column 'break_minutes'" in err
+    assert "carers.csv, row 3, column 'shift_start': overlaps" in err
 
 
 def test_a_travel_matrix_missing_a_client_is_named(tmp_path: Path, capsys) -> None:

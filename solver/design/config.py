@@ -51,7 +51,7 @@ class Volume:
 class Cost:
     contract_fixed_gbp_per_year: float = 30_000.0  # procurement and monitoring per contract let
     rural_uplift: float = 0.0  # paid on rural hours, e.g. 0.13 (Norfolk 2018-19 band)
-    travel_cost_weight: float = 1.0  # weight on the true travel cost of the lots
+    travel_cost_weight: float = 1.0  # weight on carers' travel cost (solver/travel.py; >1 towards published figures)
 
 
 @dataclass(frozen=True)

@@ -175,8 +175,14 @@ def _carers(cells: _Cells) -> list[dict]:
         if window and start is not None and end is not None:
             cells.require(max(window.earliest, start) <= min(window.latest, end - window.duration), i,
                           "break_latest", "the break cannot fit in the shift", "move the break window into the shift")
-        rows.append({"person": cells.frame.at[i, "carer_id"], "start": start, "end": end, "break": window,
+        rows.append({"row": i, "person": cells.frame.at[i, "carer_id"], "start": start, "end": end, "break": window,
                      "max_working": cells.number(i, "max_working_minutes"), "days": cells.days(i, "days")})
+    for a, b in ((a, b) for a in rows for b in rows if a["row"] < b["row"] and a["person"] == b["person"]):
+        same_day = a["days"] is None or b["days"] is None or a["days"] & b["days"]
+        if same_day and None not in (a["start"], a["end"], b["start"], b["end"]):
+            cells.require(a["end"] <= b["start"] or b["end"] <= a["start"], b["row"], "shift_start",
+                          f"overlaps carer {a['person']}'s shift on row {a['row'] + 2}",
+                          "a person's shifts on the same day must not overlap")
     return rows
 
 
