@@ -53,7 +53,7 @@ def market_table() -> pd.DataFrame:
     rows = []
     for name in INSTANCES:
         instance = load_instance(ROOT / "instances" / name)
-        sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+        sizes = area_sizes_km2(instance)
         travel = incumbent_travel(instance)
         rows.append({"instance": name, "incumbents": len(travel),
                      "travel min/h (hours-weighted)": np.average(travel["travel_minutes_per_contact_hour"],

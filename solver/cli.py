@@ -132,35 +132,69 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if any(c.design is not None for c in candidates) else EXIT_INFEASIBLE
 
 
+DEFAULT_SPEED_KMH = 25.0
+
+
+def rounds_option_problems(args: argparse.Namespace) -> list[Problem]:
+    """Options of `tender rounds` out of range or given where they mean nothing."""
+    problems = []
+    if not 0 < args.share <= 1:
+        problems.append(Problem(f"--share {args.share:g} is not a share", fix="give a share above 0 and at most 1"))
+    if args.days < 1:
+        problems.append(Problem(f"--days {args.days} is below 1", fix="route at least one day"))
+    if args.continuity_penalty is not None and args.continuity_penalty < 0:
+        problems.append(Problem("--continuity-penalty is negative", fix="give 0 or more minutes"))
+    if args.speed_kmh is not None and args.speed_kmh <= 0:
+        problems.append(Problem(f"--speed-kmh {args.speed_kmh:g} is not a speed", fix="give km/h above 0"))
+    if args.visits is not None:
+        if args.carers is None:
+            problems.append(Problem("--visits needs --carers", fix="give the carers' shifts as a CSV too"))
+        if args.share != 1:
+            problems.append(Problem("--share applies to an instance's lots, not to --visits",
+                                    fix="leave --share out, or route --areas / --design instead"))
+    else:
+        given = [name for name, value in (("--carers", args.carers), ("--travel-matrix", args.travel_matrix),
+                                          ("--speed-kmh", args.speed_kmh)) if value is not None]
+        problems += [Problem(f"{name} applies only with --visits", fix=f"give --visits too, or leave {name} out")
+                     for name in given]
+    return problems
+
+
 def cmd_rounds(args: argparse.Namespace) -> int:
+    from .rounds import UnsupportedProblem
     from .rounds.from_csv import read_days
     from .rounds.lot_day import lot_day, lot_speed_kmh
     from .rounds.run import carer_table, lot_table, payment_table, print_rounds, route_lot, select_lots, write_rounds
 
-    problems = ([Problem(f"--share {args.share:g} is not a share", fix="give a share above 0 and at most 1")]
-                if not 0 < args.share <= 1 else [])
-    problems += [Problem(f"--days {args.days} is below 1", fix="route at least one day")] if args.days < 1 else []
-    if args.visits is not None and args.carers is None:
-        problems.append(Problem("--visits needs --carers", fix="give the carers' shifts as a CSV too"))
+    problems = rounds_option_problems(args)
     if problems:
         raise InputError(problems)
     instance = load_instance(args.instance)
     if args.visits is not None:
-        days = {args.lot or "rounds": ([], read_days(args.visits, args.carers, args.travel_matrix, args.speed_kmh,
-                                                     name=args.lot or "rounds"), args.speed_kmh)}
+        speed = args.speed_kmh or DEFAULT_SPEED_KMH
+        days = {args.lot or "rounds": ([], read_days(args.visits, args.carers, args.travel_matrix, speed,
+                                                     name=args.lot or "rounds"), speed)}
     else:
         days = {lot: (areas, lambda d, lot=lot, areas=areas: lot_day(instance, areas, args.seed, d,
                                                                      f"{lot} day {d + 1}", args.share),
                       lot_speed_kmh(instance, areas))
                 for lot, areas in select_lots(instance, args.design, args.lot, args.areas).items()}
+    empty = [lot for lot, (_, make_day, _) in days.items() if not any(make_day(d).visits for d in range(args.days))]
+    if empty:
+        raise InputError([Problem(f"{lot} has no visits on the {args.days} day(s) asked for",
+                                  fix="raise --share, choose areas with care hours, or check the visits' days")
+                          for lot in empty])
     nlw = float(instance.policy["national_living_wage_gbp_per_hour"])
     pay_rate = args.pay_rate if args.pay_rate is not None else nlw
     routed = []
     with out.status("routing") as status:
         for lot, (areas, make_day, speed) in days.items():
             status.update(f"routing {lot} ({args.days} day(s), {args.time_limit:g} s a day)")
-            routed.append(route_lot(lot, areas, make_day, speed, args.days, args.time_limit, args.seed, args.engine,
-                                    args.continuity_penalty))
+            try:
+                routed.append(route_lot(lot, areas, make_day, speed, args.days, args.time_limit, args.seed,
+                                        args.engine, args.continuity_penalty))
+            except UnsupportedProblem as error:
+                raise InputError([Problem(str(error), fix="use --engine auto, ortools or both")]) from None
     carers = carer_table(routed, pay_rate, nlw)
     tables = {"lots": lot_table(routed, carers), "carers": carers,
               "payment": payment_table(routed, instance.policy, pay_rate)}
@@ -335,8 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--travel-matrix", type=Path,
                      help="travel minutes between client and carer ids for --visits (default: straight line "
                           "x 1.3 at --speed-kmh)")
-    sub.add_argument("--speed-kmh", type=float, default=25.0,
-                     help="road speed for --visits without a matrix, and for mileage (default 25)")
+    sub.add_argument("--speed-kmh", type=float, default=None,
+                     help=f"road speed for --visits without a matrix, and for mileage (default {DEFAULT_SPEED_KMH:g})")
     sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
     sub.add_argument("--days", type=int, default=1,
                      help="consecutive days to route: the same care plans, the carers on the day's rota, later "

@@ -144,7 +144,7 @@ def lot_travel_minutes(instance: Instance, design: Design, scenarios: dict[str, 
     """Each lot's paid travel minutes per contact hour with the hours its providers are expected to
     deliver, each provider travelling at its own share (solver/travel.py); spot purchases count as
     one more provider."""
-    sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+    sizes = area_sizes_km2(instance)
     travel = {}
     for position, lot in enumerate(design.lots):
         hours = [h for (l, _), h in delivered.items() if l == lot.lot]

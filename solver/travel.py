@@ -55,8 +55,8 @@ def load_fit(path: Path = FIT_PATH) -> dict:
     return {"model": record["model"], "coefficients": record["coefficients"], "provenance": record["provenance"]}
 
 
-def area_sizes_km2(instance: Instance) -> np.ndarray:
-    """Each area's size from the spacing of its neighbours: a hexagonal cell of side spacing s has
+def area_sizes_km2(instance: Instance) -> dict[str, float]:
+    """Each area's km² from the spacing of its neighbours: a hexagonal cell of side spacing s has
     area (√3/2)·s²."""
     xy = instance.areas[["x_km", "y_km"]]
     spacing: dict[str, list[float]] = {a: [] for a in instance.area_ids}
@@ -64,8 +64,8 @@ def area_sizes_km2(instance: Instance) -> np.ndarray:
         d = math.dist(xy.loc[a], xy.loc[b])
         spacing[a].append(d)
         spacing[b].append(d)
-    return np.array([(math.sqrt(3) / 2) * (np.median(spacing[a]) ** 2 if spacing[a] else 1.0)
-                     for a in instance.area_ids])
+    return {a: (math.sqrt(3) / 2) * float(np.median(spacing[a]) ** 2 if spacing[a] else 1.0)
+            for a in instance.area_ids}
 
 
 def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0,
@@ -75,7 +75,7 @@ def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray
     of hours and base_h. `sizes` (area km², from area_sizes_km2) saves recomputing them for many
     lots."""
     if sizes is None:
-        sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+        sizes = area_sizes_km2(instance)
     table = instance.areas.loc[areas]
     share = np.broadcast_to(np.asarray(share, dtype=float), (len(areas),))
     own_hours = share * table["care_hours_per_week"].to_numpy(dtype=float)
@@ -128,7 +128,7 @@ def market_travel_minutes_per_contact_hour(instance: Instance, areas: list[str],
 def incumbent_travel(instance: Instance) -> pd.DataFrame:
     """The current market's travel: each incumbent over the areas it serves, at its share of each
     area's hours; columns provider_id, hours_per_week, travel_minutes_per_contact_hour."""
-    sizes = dict(zip(instance.area_ids, area_sizes_km2(instance)))
+    sizes = area_sizes_km2(instance)
     area_hours = instance.areas["care_hours_per_week"]
     rows = []
     for provider, held in instance.incumbency.groupby("provider_id"):

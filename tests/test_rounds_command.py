@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from solver.cli import main
 from solver.instance import load_instance
 from solver.rounds import route, validate
 from solver.rounds.continuity import carers_per_client, known_carers, route_days
+from solver.rounds.from_csv import read_days
 from solver.rounds.lot_day import VISIT_TOLERANCE_MINUTES, lot_day
 from solver.rounds.pay import PAY_PRACTICES
 
@@ -118,3 +120,26 @@ def test_a_travel_matrix_missing_a_client_is_named(tmp_path: Path, capsys) -> No
     code = main(["rounds", str(TINY), "--visits", str(EXAMPLES / "visits.csv"), "--carers",
                  str(EXAMPLES / "carers.csv"), "--travel-matrix", str(tmp_path / "matrix.csv")])
     assert code == 2 and "K003" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--areas", "A01", "--share", "0.001"], "has no visits"),
+    (["--areas", "A01", "--engine", "pyvrp"], "PyVRP cannot route"),
+    (["--areas", "A01", "--travel-matrix", "m.csv"], "--travel-matrix applies only with --visits"),
+    (["--areas", "A01", "--days", "0"], "--days 0 is below 1"),
+    (["--visits", str(EXAMPLES / "visits.csv"), "--carers", str(EXAMPLES / "carers.csv"), "--travel-matrix",
+      str(EXAMPLES / "visits.csv")], "no row or column for"),
+])
+def test_rounds_options_that_cannot_work_are_input_errors(options: list[str], message: str, tmp_path: Path,
+                                                           capsys) -> None:
+    assert main(["rounds", str(TINY), *options, "--time-limit", "1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_spreadsheet_times_with_seconds_are_read(tmp_path: Path) -> None:
+    visits = pd.read_csv(EXAMPLES / "visits.csv", dtype=str, keep_default_na=False)
+    visits["earliest"] = visits["earliest"] + ":00"
+    visits.to_csv(tmp_path / "visits.csv", index=False)
+    monday = read_days(tmp_path / "visits.csv", EXAMPLES / "carers.csv")(0)
+    assert monday.visits == read_days(EXAMPLES / "visits.csv", EXAMPLES / "carers.csv")(0).visits

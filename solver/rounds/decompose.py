@@ -14,6 +14,7 @@ edges and keeps every routing problem small whatever the lot's size.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -26,11 +27,11 @@ from .problem import Problem, Solution, total_travel
 
 def could_serve(problem: Problem) -> np.ndarray:
     """Boolean matrix, carers × visits: a necessary condition for a carer to serve a visit."""
-    home = np.array([c.home for c in problem.carers])
-    start = np.array([c.shift_start for c in problem.carers])[:, None]
-    end = np.array([c.shift_end for c in problem.carers])[:, None]
-    where = np.array([v.location for v in problem.visits])
-    earliest, latest, service = (np.array([getattr(v, f) for v in problem.visits])[None, :]
+    home = np.array([c.home for c in problem.carers], dtype=int)
+    start = np.array([c.shift_start for c in problem.carers], dtype=float)[:, None]
+    end = np.array([c.shift_end for c in problem.carers], dtype=float)[:, None]
+    where = np.array([v.location for v in problem.visits], dtype=int)
+    earliest, latest, service = (np.array([getattr(v, f) for v in problem.visits], dtype=float)[None, :]
                                  for f in ("earliest", "latest", "service"))
     arrive = start + problem.travel[np.ix_(home, where)]
     finish = np.maximum(arrive, earliest) + service
@@ -55,14 +56,17 @@ def split(problem: Problem) -> tuple[list[Problem], list[str]]:
 
 
 def patches(problem: Problem, max_visits: int, seed: int = 0) -> list[Problem]:
-    """The problem cut into geographic patches of about max_visits visits each (itself when it is
-    small enough or has no coordinates)."""
+    """The problem cut into k = ceil(visits / max_visits) geographic patches (k-means clusters of
+    the clients, so some hold more visits than others), each with at least two carers; the
+    problem itself when it is small enough, has no coordinates or has fewer than 2k carers."""
     k = -(-len(problem.visits) // max_visits)
     if k <= 1 or problem.coordinates is None or len(problem.carers) < 2 * k:
         return [problem]
     places = sorted({v.location for v in problem.visits})
     xy = problem.coordinates[places]
-    centres, label = kmeans2(xy, k, seed=seed, minit="++")
+    with warnings.catch_warnings():  # an empty cluster is harmless: it gets no carers and no patch
+        warnings.simplefilter("ignore", UserWarning)
+        centres, label = kmeans2(xy, k, seed=seed, minit="++")
     patch_of = dict(zip(places, label.tolist()))
     work = np.zeros(k)
     for v in problem.visits:
@@ -77,10 +81,10 @@ def patches(problem: Problem, max_visits: int, seed: int = 0) -> list[Problem]:
 
 def _largest_remainder(shares: np.ndarray, total: int) -> np.ndarray:
     """Whole numbers summing to total, close to shares, each at least 2 where the share is positive
-    (a double-handed visit needs two carers)."""
+    (a double-handed visit needs two carers); total must be at least twice the positive shares."""
     whole = np.where(shares > 0, np.maximum(np.floor(shares), 2), 0).astype(int)
     while whole.sum() > total:
-        whole[np.argmax(whole - shares)] -= 1
+        whole[np.argmax(np.where(whole > 2, whole - shares, -np.inf))] -= 1
     for p in np.argsort(-(shares - whole), kind="stable")[: total - whole.sum()]:
         whole[p] += 1
     return whole

@@ -23,7 +23,7 @@ import pandas as pd
 from ..instance import InputError
 from ..instance import Problem as InputProblem
 from ..instance.schema import Column, Table
-from ..instance.tables import read_raw, read_table
+from ..instance.tables import describe, read_raw, read_table, table_source
 from .problem import BreakWindow, Carer, Problem, Visit, travel_minutes
 
 VISITS = Table("visits", "one row per visit", (
@@ -52,7 +52,7 @@ CARERS = Table("carers", "one row per shift", (
     Column("days", "text", "days worked, e.g. '1 2 3 4 5' (blank = every day)", required=False),
 ))
 
-CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")  # HH:MM, or HH:MM:SS as spreadsheets save times
 
 
 class _Cells:
@@ -64,22 +64,27 @@ class _Cells:
     def text(self, row: int, column: str) -> str:
         return str(self.frame.at[row, column]).strip() if column in self.frame else ""
 
-    def _parse(self, row: int, column: str, parse: Callable[[str], float | None], fix: str) -> float | None:
+    def _parse(self, row: int, column: str, parse: Callable[[str], float | None], fix: str,
+               required: bool = False) -> float | None:
         text = self.text(row, column)
         if text == "":
+            if required:
+                self.problems.append(InputProblem("is empty", self.where, row + 2, column, fix))
             return None
         value = parse(text)
         if value is None:
             self.problems.append(InputProblem(f"'{text}' cannot be read", self.where, row + 2, column, fix))
         return value
 
-    def clock(self, row: int, column: str) -> float | None:
+    def clock(self, row: int, column: str, required: bool = False) -> float | None:
         def parse(text: str) -> float | None:
             match = CLOCK.match(text)
-            if not match or int(match[1]) > 24 or int(match[2]) > 59:
+            if not match or int(match[2]) > 59 or int(match[3] or 0) > 59:
                 return None
-            return 60.0 * int(match[1]) + int(match[2])
-        return self._parse(row, column, parse, "write a time of day as HH:MM, e.g. 07:30")
+            minutes = 60.0 * int(match[1]) + int(match[2]) + int(match[3] or 0) / 60
+            return minutes if minutes <= 24 * 60 else None
+        return self._parse(row, column, parse, "write a time of day from 00:00 to 24:00 as HH:MM, e.g. 07:30",
+                           required)
 
     def number(self, row: int, column: str, low: float = 0.0) -> float | None:
         def parse(text: str) -> float | None:
@@ -105,15 +110,21 @@ class _Cells:
             self.problems.append(InputProblem(message, self.where, row + 2, column, fix))
 
 
-def _read(path: Path, table: Table, problems: list[InputProblem]) -> pd.DataFrame | None:
-    return read_table(path.parent, "command line", table, path.name, problems)
+def _read(path: Path, table: Table, option: str, problems: list[InputProblem]) -> pd.DataFrame | None:
+    file, _ = table_source(path.parent, path.name)
+    if not file.exists():
+        problems.append(InputProblem(f"the {table.name} file does not exist", str(file),
+                                     fix=f"check the path given to {option}"))
+        return None
+    return read_table(path.parent, option, table, path.name, problems)
 
 
 def read_days(visits_path: Path, carers_path: Path, matrix_path: Path | None = None, speed_kmh: float = 25.0,
               detour: float = 1.3, name: str = "rounds") -> Callable[[int], Problem]:
     """Check the files and return make_day(day) -> Problem, day 0 being day 1 of the files."""
     problems: list[InputProblem] = []
-    visits, carers = _read(visits_path, VISITS, problems), _read(carers_path, CARERS, problems)
+    visits = _read(visits_path, VISITS, "--visits", problems)
+    carers = _read(carers_path, CARERS, "--carers", problems)
     if visits is None or carers is None:
         raise InputError(problems)
     visit_rows = _visits(_Cells(visits, problems))
@@ -145,9 +156,7 @@ def read_days(visits_path: Path, carers_path: Path, matrix_path: Path | None = N
 def _visits(cells: _Cells) -> list[dict]:
     rows = []
     for i in cells.frame.index:
-        earliest, latest = cells.clock(i, "earliest"), cells.clock(i, "latest")
-        cells.require(earliest is not None, i, "earliest", "is empty", "write the earliest start as HH:MM")
-        cells.require(latest is not None, i, "latest", "is empty", "write the latest start as HH:MM")
+        earliest, latest = cells.clock(i, "earliest", required=True), cells.clock(i, "latest", required=True)
         if earliest is not None and latest is not None:
             cells.require(earliest <= latest, i, "latest", "is before earliest", "give a window that opens first")
         needed = cells.number(i, "carers_needed", low=1)
@@ -163,9 +172,9 @@ def _visits(cells: _Cells) -> list[dict]:
 def _carers(cells: _Cells) -> list[dict]:
     rows = []
     for i in cells.frame.index:
-        start, end = cells.clock(i, "shift_start"), cells.clock(i, "shift_end")
-        cells.require(start is not None and end is not None and start < end, i, "shift_end",
-                      "the shift does not end after it starts", "write shift_start and shift_end as HH:MM")
+        start, end = cells.clock(i, "shift_start", required=True), cells.clock(i, "shift_end", required=True)
+        if start is not None and end is not None:
+            cells.require(start < end, i, "shift_end", "is not after shift_start", "give a shift that ends after it starts")
         break_times = [cells.clock(i, "break_earliest"), cells.clock(i, "break_latest"),
                        cells.number(i, "break_minutes")]
         has_break = any(t is not None for t in break_times)
@@ -177,12 +186,16 @@ def _carers(cells: _Cells) -> list[dict]:
                           "break_latest", "the break cannot fit in the shift", "move the break window into the shift")
         rows.append({"row": i, "person": cells.frame.at[i, "carer_id"], "start": start, "end": end, "break": window,
                      "max_working": cells.number(i, "max_working_minutes"), "days": cells.days(i, "days")})
-    for a, b in ((a, b) for a in rows for b in rows if a["row"] < b["row"] and a["person"] == b["person"]):
-        same_day = a["days"] is None or b["days"] is None or a["days"] & b["days"]
-        if same_day and None not in (a["start"], a["end"], b["start"], b["end"]):
-            cells.require(a["end"] <= b["start"] or b["end"] <= a["start"], b["row"], "shift_start",
-                          f"overlaps carer {a['person']}'s shift on row {a['row'] + 2}",
-                          "a person's shifts on the same day must not overlap")
+    by_person: dict[str, list[dict]] = {}
+    for row in rows:
+        by_person.setdefault(row["person"], []).append(row)
+    for shifts in by_person.values():
+        for a, b in ((a, b) for a in shifts for b in shifts if a["row"] < b["row"]):
+            same_day = a["days"] is None or b["days"] is None or a["days"] & b["days"]
+            if same_day and None not in (a["start"], a["end"], b["start"], b["end"]):
+                cells.require(a["end"] <= b["start"] or b["end"] <= a["start"], b["row"], "shift_start",
+                              f"overlaps carer {a['person']}'s shift on row {a['row'] + 2}",
+                              "a person's shifts on the same day must not overlap")
     return rows
 
 
@@ -205,18 +218,33 @@ def _places(visits: pd.DataFrame, carers: pd.DataFrame, problems: list[InputProb
 
 def _matrix(path: Path, places: list[tuple[str, str]], problems: list[InputProblem]) -> np.ndarray:
     """The travel matrix in the order of `places`, every client and carer present."""
-    where = str(path)
-    if not path.exists():
+    file, sheet = table_source(path.parent, path.name)
+    where = describe(file, sheet)
+    if not file.exists():
         problems.append(InputProblem("the travel matrix file does not exist", where,
-                                     fix="give a CSV whose first column and header row list client and carer ids"))
+                                     fix="check the path given to --travel-matrix"))
         return np.zeros((0, 0))
-    raw = read_raw(path, None)
+    try:
+        raw = read_raw(file, sheet)
+    except (ValueError, KeyError, pd.errors.ParserError, OSError) as err:
+        problems.append(InputProblem(f"cannot be read as a table ({err})", where,
+                                     fix="save it as CSV (or an XLSX sheet) with a header row of ids"))
+        return np.zeros((0, 0))
     ids = [key for _, key in places]
     if len(set(ids)) < len(ids):
         problems.append(InputProblem("a client_id is also a carer_id, so the matrix cannot tell them apart", where,
                                      fix="rename the client or the carer in the visits or carers file"))
         return np.zeros((0, 0))
+    if raw.empty or len(raw.columns) < 2:
+        problems.append(InputProblem("has no rows or no columns of minutes", where,
+                                     fix="list every client_id and carer_id in the first column and the header row"))
+        return np.zeros((0, 0))
     raw = raw.set_index(raw.columns[0])
+    for kind, labels in (("row", raw.index), ("column", raw.columns)):
+        if labels.duplicated().any():
+            problems.append(InputProblem(f"{kind} id {labels[labels.duplicated()][0]} appears twice", where,
+                                         fix="give each client and carer one row and one column"))
+            return np.zeros((0, 0))
     missing = [i for i in ids if i not in raw.index or i not in raw.columns]
     if missing:
         problems.append(InputProblem(f"no row or column for {', '.join(missing[:5])}"

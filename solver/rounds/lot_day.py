@@ -61,10 +61,9 @@ def roster_size(needed: int) -> int:
     return people
 
 
-def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, share: float,
-                tolerance: float) -> tuple[list[Visit], list[np.ndarray]]:
+def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, share: float, tolerance: float,
+                radius: dict[str, float]) -> tuple[list[Visit], list[np.ndarray]]:
     """Every kept client's visits (the same each day) and the clients' places."""
-    radius = dict(zip(instance.area_ids, np.sqrt(area_sizes_km2(instance) / math.pi)))
     names = list(WINDOWS)
     visits: list[Visit] = []
     points: list[np.ndarray] = []
@@ -101,14 +100,14 @@ def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, n
     if not 0 < share <= 1:
         raise ValueError("share must be in (0, 1]")
     rng = np.random.default_rng(seed)
-    visits, points = _care_plans(instance, areas, rng, share, tolerance)
+    radius = {a: math.sqrt(km2 / math.pi) for a, km2 in area_sizes_km2(instance).items()}
+    visits, points = _care_plans(instance, areas, rng, share, tolerance, radius)
     staff = {piece: max(math.ceil(STAFFING_SLACK * max(
         sum(v.carers_needed * (v.service + TRAVEL_GUESS_MINUTES) for v in visits if v.id.endswith(w))
         / (WINDOWS[w][1] - WINDOWS[w][0]) for w in windows)), 2) for piece, (_, _, windows) in PIECES.items()}
     roster = {piece: roster_size(n) for piece, n in staff.items()}
     people = max(roster.values())
     table = instance.areas.loc[areas]
-    radius = dict(zip(instance.area_ids, np.sqrt(area_sizes_km2(instance) / math.pi)))
     hours = table["care_hours_per_week"].to_numpy(dtype=float)
     home_areas = rng.choice(len(areas), size=people, p=hours / hours.sum() if hours.sum() > 0 else None)
     homes = [_in_disc(rng, table[["x_km", "y_km"]].to_numpy(dtype=float)[a], radius[areas[a]], 1)[0]

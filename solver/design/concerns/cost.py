@@ -4,7 +4,8 @@ travel and any rural uplift, in £ a year.
 Travel depends on how many providers share a lot: each covers the same ground with fewer clients
 (solver/travel.py). A lot's travel is priced as if its k providers split it evenly, the most
 travel k providers can need (travel per hour grows as a provider's share shrinks, and
-sqrt-like growth makes the even split the worst), chosen by one binary per possible k."""
+sqrt-like growth makes the even split the worst), chosen by one binary per possible k. Spot hours'
+travel is not priced here; the evaluation counts spot as one more provider in the lot."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def add(model: AwardModel) -> None:
 
 
 def _travel_per_week(model: AwardModel) -> pulp.LpAffineExpression:
-    sizes = dict(zip(model.instance.area_ids, area_sizes_km2(model.instance)))
+    sizes = area_sizes_km2(model.instance)
     terms = []
     for l, areas in zip(model.lot_ids, model.lots):
         providers = model.pairs_of_lot(l)
