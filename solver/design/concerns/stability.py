@@ -40,6 +40,9 @@ def _resilience(model: AwardModel, share: float) -> None:
     for (p, l, q), var in absorb.items():
         most = min(model.capacity[q], share * max(model.most_hours(l, p, s) for s in model.scenarios))
         model.problem += var <= most * model.w[l, q], f"absorb_award_{p}_{l}_{q}"
+        # what q takes on and its own expected hours in the lot share one award's capacity
+        model.problem += (var + model.expected_volume(l, q) <= model.capacity[q] * model.w[l, q],
+                          f"absorb_room_{p}_{l}_{q}")
     for l in model.lot_ids:
         for p in model.pairs_of_lot(l):
             taken = pulp.lpSum(absorb[p, l, q] for q in model.pairs_of_lot(l) if q != p)
