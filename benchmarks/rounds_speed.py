@@ -97,7 +97,8 @@ def synthetic_days(args: argparse.Namespace) -> None:
 def instance_days(args: argparse.Namespace) -> None:
     instance = load_instance(ROOT / "instances" / args.instance)
     print(f"\n{args.instance} lot-days as tender rounds routes them, {args.days} days at {args.time_limit:g} s a day")
-    print(f"{'visits':>6} {'areas':>5} {'shifts':>6} {'seconds':>8} {'unserved':>8} {'tr/ch':>6} {'carers/client':>13}  valid")
+    print(f"{'visits':>6} {'areas':>5} {'shifts':>6} {'seconds':>8} {'unserved':>8} {'tr/ch':>6} "
+          f"{'carers/client':>13}  valid")
     for target in (int(v) for v in args.lot_visits.split(",")):
         areas = grow_lot(instance, len(instance.areas), np.random.default_rng(args.seed), max_visits=target)
         days = route_days(lambda d: instance_lot_day(instance, areas, args.seed, d), args.days, args.time_limit,

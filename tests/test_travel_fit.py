@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from solver.instance import load_instance
-from solver.travel import COEFFICIENTS, FIT_PATH, load_fit, market_travel_minutes_per_contact_hour, travel_minutes_per_contact_hour
+from solver.travel import (COEFFICIENTS, FIT_PATH, load_fit, market_travel_minutes_per_contact_hour,
+                           travel_minutes_per_contact_hour)
 from solver.travel_fit import generate_lots, grow_lot, route_lot
 
 ROOT = Path(__file__).resolve().parents[1]

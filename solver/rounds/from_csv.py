@@ -174,7 +174,8 @@ def _carers(cells: _Cells) -> list[dict]:
     for i in cells.frame.index:
         start, end = cells.clock(i, "shift_start", required=True), cells.clock(i, "shift_end", required=True)
         if start is not None and end is not None:
-            cells.require(start < end, i, "shift_end", "is not after shift_start", "give a shift that ends after it starts")
+            cells.require(start < end, i, "shift_end", "is not after shift_start",
+                          "give a shift that ends after it starts")
         break_times = [cells.clock(i, "break_earliest"), cells.clock(i, "break_latest"),
                        cells.number(i, "break_minutes")]
         has_break = any(t is not None for t in break_times)

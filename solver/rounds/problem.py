@@ -49,9 +49,9 @@ class BreakWindow:
 @dataclass(frozen=True)
 class Carer:
     """One shift of one carer, from home and back within [shift_start, shift_end]. A split shift is
-    two Carers with the same home and person (the person's id, when it is not the shift's). max_working bounds visit time plus travel *between* visits: the
-    legs from and to home are not working time (National Minimum Wage rules, domain.md §3), and
-    neither is waiting."""
+    two Carers with the same home and person (the person's id, when it is not the shift's).
+    max_working bounds visit time plus travel *between* visits: the legs from and to home are not
+    working time (National Minimum Wage rules, domain.md §3), and neither is waiting."""
 
     id: str
     home: int

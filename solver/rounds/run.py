@@ -176,7 +176,8 @@ def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: fl
     money = "£{:,.2f}"
     lots = tables["lots"].set_index("lot").drop(columns=["areas", "days", "engine"]).rename(columns=SHORT)
     console.print(frame_table(lots, "Rounds per lot (minutes; travel = between visits, working time; home = to and "
-                                    "from home, not working time)", {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"}, index_name="lot"))
+                                    "from home, not working time)", {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"},
+                               index_name="lot"))
     carers = tables["carers"].set_index("carer")[
         ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "miles",
          "effective_hourly_contact_only", "breach_contact_only", "effective_hourly_travel_paid",
