@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import hhi
+from ..travel import incumbent_travel
 from .model import Instance
 from .schema import RURALITY_CLASSES
 
@@ -33,8 +34,6 @@ def market_shares(instance: Instance) -> pd.DataFrame:
 
 
 def _incumbents_travel(instance: Instance) -> str:
-    from ..travel import incumbent_travel  # the travel estimator reads the instance package
-
     travel = incumbent_travel(instance)
     if travel.empty:
         return "no incumbency"
