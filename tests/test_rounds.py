@@ -202,3 +202,9 @@ def test_large_parts_are_cut_into_patches_that_keep_every_visit() -> None:
                                                                                        for p in cut]
     solution = route(problem, time_limit=2, engine="ortools", patch_visits=50)
     assert validate(problem, solution) == []
+
+
+def test_patches_keep_visits_of_no_care_minutes() -> None:
+    (morning, _), _ = split(lot_day(240, seed=5))
+    checks = replace(morning, visits=[replace(v, service=0.0) for v in morning.visits])
+    assert sum(len(p.visits) for p in patches(checks, max_visits=50)) == len(checks.visits)

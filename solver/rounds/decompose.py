@@ -69,8 +69,8 @@ def patches(problem: Problem, max_visits: int, seed: int = 0) -> list[Problem]:
         centres, label = kmeans2(xy, k, seed=seed, minit="++")
     patch_of = dict(zip(places, label.tolist()))
     work = np.zeros(k)
-    for v in problem.visits:
-        work[patch_of[v.location]] += v.carers_needed * v.service
+    for v in problem.visits:  # a visit takes someone at least a minute, even if its care is 0 minutes
+        work[patch_of[v.location]] += v.carers_needed * max(v.service, 1.0)
     quota = _largest_remainder(work / work.sum() * len(problem.carers), len(problem.carers))
     teams = _assign(problem.coordinates[[c.home for c in problem.carers]], centres, quota)
     return [replace(problem, visits=[v for v in problem.visits if patch_of[v.location] == p],
