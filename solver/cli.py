@@ -87,18 +87,19 @@ def cmd_design(args: argparse.Namespace) -> int:
             return EXIT_INFEASIBLE
     write_outputs(instance, config, design, args.out)
     print_design(out, instance, design)
-    out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv", highlight=False)
+    out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv, failures.csv", highlight=False)
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .design.config import load_config
+    from .design.config import config_from_dict, load_config
     from .design.result import read_design
     from .report import print_design, write_outputs
 
     instance = load_instance(args.instance)
-    config = load_config(args.config)
     design = read_design(args.design, instance)
+    config = (load_config(args.config) if args.config is not None or not design.config
+              else config_from_dict(design.config, str(args.design)))
     design.config = config.to_dict()
     write_outputs(instance, config, design, args.out)
     print_design(out, instance, design)
@@ -326,7 +327,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "tender evaluate instances/tiny docs/examples/tiny-current.json --out out/tiny-current")
     sub.add_argument("instance", type=Path, help="instance folder")
     sub.add_argument("design", type=Path, help="design.json to score")
-    sub.add_argument("--config", type=Path, default=None, help="rules to score it under (rates, recourse)")
+    sub.add_argument("--config", type=Path, default=None,
+                     help="rules to score it under (rates, recourse; default: the design's own, else balanced)")
     sub.add_argument("--out", type=Path, default=Path("out/evaluation"), help="folder to write")
 
     sub = command("compare", cmd_compare, "Optimise several contract designs (and score the council's current one) "

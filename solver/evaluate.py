@@ -1,10 +1,12 @@
-"""Scoring a design, optimised or hand-written, by the same code: costs per scenario, continuity,
-market stability and coverage.
+"""Scoring a design, optimised or hand-written, by the same code: costs per scenario, the failure
+of every awarded provider in every scenario, continuity, market stability and coverage.
 
-The evaluation does not trust the optimiser's recourse: in every scenario it dispatches each lot's
-demand itself — block hours first (paid whether used or not), then call-off from the lot's
-providers, cheapest framework rate first, within what their capacity and the design's share caps
-leave, then spot where the design allows it, and what remains is unmet.
+The evaluation does not trust the optimiser's recourse: it dispatches every scenario itself with
+`contract.dispatch`, the same purchase order the award model's recourse states and the stress test
+draws from. A design is ranked by one total, the award model's objective: council spend, the unmet
+penalty, the expected extra cost of failures, carers' travel, the continuity valuation and any
+quality credit. For an optimised design `reconciliation` sets the model's value of every term
+beside the evaluation's.
 """
 
 from __future__ import annotations
@@ -12,193 +14,209 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from .design.awards import WEEKS_PER_YEAR, incumbency_by_lot, lot_rural_share, prices
+from .design.awards import incumbency_by_lot
 from .design.config import DesignConfig
+from .design.contract import TERMS, WEEKS_PER_YEAR, Market, Outcome, Terms, dispatch, market_of
 from .design.result import Design
 from .instance import Instance
 from .metrics import hhi
-from .travel import area_sizes_km2, market_travel_minutes_per_contact_hour, travel_cost_per_week
+from .travel import area_sizes_km2, lot_travel_cost_per_week, lot_travel_minutes
 
-
-def dispatch(instance: Instance, config: DesignConfig, design: Design, scenario: str,
-             failed: str | None = None) -> dict[str, Any]:
-    """Hours by source in one scenario (weekly), optionally with one provider failed."""
-    demand = instance.demand[scenario]
-    capacity = instance.providers["max_hours_per_week"].to_dict()
-    framework_rate = prices(instance, config).framework
-    awards = [a for a in design.awards if a.provider != failed]
-    county_cap = config.stability.max_provider_share if config.stability.enabled else None
-    most = float("inf") if county_cap is None else county_cap * float(demand.sum())
-    used = defaultdict(float)
-    for a in awards:
-        used[a.provider] += a.block_hours_per_week
-    rows = []
-    for lot in design.lots:
-        need = float(demand.loc[lot.areas].sum())
-        lot_awards = [a for a in awards if a.lot == lot.lot]
-        block = sum(a.block_hours_per_week for a in lot_awards)
-        block_used = min(block, need)
-        residual = need - block_used
-        called: dict[str, float] = {}
-        share_cap = config.volume.max_provider_share_of_lot * need
-        if config.volume.framework:
-            for a in sorted(lot_awards, key=lambda a: (framework_rate[a.provider], a.provider)):
-                room = min(capacity[a.provider] - used[a.provider], most - used[a.provider],
-                           share_cap - a.block_hours_per_week, residual)
-                if room > 0:
-                    called[a.provider] = room
-                    used[a.provider] += room
-                    residual -= room
-        spot = residual if config.volume.spot else 0.0
-        rows.append({"lot": lot.lot, "demand": need, "block": block, "block_used": block_used,
-                     "idle_block": block - block_used, "framework": sum(called.values()), "called": called,
-                     "spot": spot, "unmet": residual - spot})
-    return {"lots": rows, "volume_by_provider": dict(used)}
-
-
-def scenario_cost(instance: Instance, config: DesignConfig, design: Design, outcome: dict[str, Any]) -> dict[str, float]:
-    price = prices(instance, config)
-    uplift = {lot.lot: 1 + config.cost.rural_uplift * lot_rural_share(instance, lot.areas) for lot in design.lots}
-    block = sum(a.block_hours_per_week * price.block[a.provider] * uplift[a.lot] for a in design.awards)
-    framework = sum(hours * price.framework[p] * uplift[row["lot"]] for row in outcome["lots"]
-                    for p, hours in row["called"].items())
-    spot = sum(row["spot"] for row in outcome["lots"]) * price.spot
-    unmet_hours = sum(row["unmet"] for row in outcome["lots"])
-    contracts = config.cost.contract_fixed_gbp_per_year * len(design.awards) / WEEKS_PER_YEAR
-    care = block + framework + spot
-    return {"care_gbp_per_year": WEEKS_PER_YEAR * care,
-            "contracts_gbp_per_year": WEEKS_PER_YEAR * contracts,
-            "total_gbp_per_year": WEEKS_PER_YEAR * (care + contracts),
-            "unmet_hours_per_week": unmet_hours,
-            "delivered_hours_per_week": sum(r["demand"] - r["unmet"] for r in outcome["lots"]),
-            "idle_block_hours_per_week": sum(r["idle_block"] for r in outcome["lots"])}
+WHOSE = {
+    "block": "council", "framework": "council", "residual": "council (residual market)", "contracts": "council",
+    "unmet": "clients: care not delivered, valued at the unmet penalty (the council's duty)",
+    "failures": "council: expected extra recourse when an awarded provider hands back its work",
+    "travel": "providers and carers: travel time and mileage, which per-minute contact payment does not pay",
+    "continuity": "clients: hand-overs to a new provider, valued per client",
+    "quality": "none: the quality credit of a cost/quality evaluation ranks bids, no money changes hands",
+}
+RECONCILE_TOLERANCE = 0.01
 
 
 def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[str, Any]:
     """KPIs of a design, the same for every design."""
-    probability = instance.probabilities
-    scenarios = {s: dispatch(instance, config, design, s) for s in instance.scenarios.index}
-    costs = {s: scenario_cost(instance, config, design, outcome) for s, outcome in scenarios.items()}
-
-    def expect(key: str) -> float:
-        return float(sum(probability[s] * costs[s][key] for s in costs))
-
-    awarded = {a.provider for a in design.awards}
-    incumbent_hours = instance.incumbency.groupby("provider_id")["hours_per_week"].sum()
-    volumes = pd.Series({p: sum(probability[s] * scenarios[s]["volume_by_provider"].get(p, 0.0) for s in scenarios)
-                         for p in sorted(awarded)}, dtype=float)
-    all_hours = float(instance.expected_demand().sum())
-    delivered = expected_delivery(design, scenarios, probability)
-    travel = lot_travel_minutes(instance, design, scenarios, probability, delivered)
-    switched_clients, switched_hours = forced_switches(instance, design, delivered)
+    market, terms = market_of(instance, config, design)
+    need = market.demand.T
+    normal = dispatch(market, terms, need)
+    probability = market.probability
+    scenarios = market.scenarios
+    awarded = sorted({a.provider for a in design.awards})
+    failures = failure_table(market, terms, normal, awarded)
+    contracts = market.contract_fee_per_week * len(design.awards)
+    sizes = area_sizes_km2(instance)
+    sharing = [int((terms.lot == l).sum()) for l in range(len(design.lots))]
+    travel = {lot.lot: lot_travel_minutes(instance, lot.areas, k, sizes) for lot, k in zip(design.lots, sharing)}
+    travel_cost = config.cost.travel_cost_weight * WEEKS_PER_YEAR * sum(
+        lot_travel_cost_per_week(instance, lot.areas, k, sizes) for lot, k in zip(design.lots, sharing))
+    switched_clients, switched_hours = forced_switches(instance, design, terms, market)
+    terms_by_year = {t: WEEKS_PER_YEAR * float(probability @ normal.cost[t].sum(axis=1)) for t in TERMS}
+    base = failures[failures["scenario"] == scenarios[market.base]]
+    terms_by_year["failures"] = WEEKS_PER_YEAR * market.failure_weight * float(base["extra_cost_gbp_per_week"].sum())
+    terms_by_year["contracts"] = WEEKS_PER_YEAR * contracts
+    terms_by_year["travel"] = travel_cost
+    terms_by_year["continuity"] = (config.continuity.penalty_gbp_per_switched_client * switched_clients
+                                   if config.continuity.enabled else 0.0)
+    total = sum(terms_by_year.values())
+    money = ("block", "framework", "residual", "unmet")
+    by_scenario = WEEKS_PER_YEAR * (sum(normal.cost[t] for t in money).sum(axis=1) + contracts)
+    spend = sum(terms_by_year[t] for t in ("block", "framework", "residual", "contracts"))
+    delivered = float(probability @ normal.delivered().sum(axis=1))
+    volumes = provider_volumes(market, terms, normal)
+    guaranteed = pd.Series(np.bincount(terms.provider, terms.block + terms.floor, minlength=len(market.providers)),
+                           index=market.providers)
     minimum = instance.providers["min_viable_hours_per_week"]
-    below = sorted(p for p in awarded if volumes.get(p, 0.0) < minimum[p] - 1e-6)
-    base = instance.scenarios.index[0]  # failures are judged in the first (base) scenario
-    failure = {p: _failure_impact(instance, config, design, scenarios[base], base, p) for p in sorted(awarded)}
-    worst = max(failure, key=lambda p: failure[p]["unabsorbed_hours_per_week"], default=None)
+    incumbent_hours = instance.incumbency.groupby("provider_id")["hours_per_week"].sum()
+    all_hours = float(probability @ need.sum(axis=1))
     rural = instance.areas["rurality"] == "rural"
-    # Unmet hours of a lot are taken to fall on its rural areas in proportion to their hours.
-    rural_unmet = sum(probability[s] * sum(r["unmet"] * lot_rural_share(instance, l.areas)
-                                           for r, l in zip(scenarios[s]["lots"], design.lots)) for s in scenarios)
     rural_demand = float(instance.expected_demand()[rural].sum())
-    delivered = expect("delivered_hours_per_week")
-    return {
-        "expected_cost_gbp_per_year": round(expect("total_gbp_per_year"), 2),
-        "cost_by_scenario_gbp_per_year": {s: round(c["total_gbp_per_year"], 2) for s, c in costs.items()},
-        "cost_per_contact_hour_gbp": round(expect("total_gbp_per_year") / max(WEEKS_PER_YEAR * delivered, 1e-9), 2),
-        "idle_block_hours_per_week": round(expect("idle_block_hours_per_week"), 1),
-        "unmet_hours_per_week_by_scenario": {s: round(c["unmet_hours_per_week"], 1) for s, c in costs.items()},
-        "travel_cost_gbp_per_year": round(WEEKS_PER_YEAR * sum(travel_cost_per_week(instance, l.areas, travel[l.lot])
-                                                                for l in design.lots), 2),
+    rural_unmet = float(probability @ (normal.unmet @ market.rural_share))
+    worst = worst_failure(failures, scenarios[market.base])
+    kpis = {
+        "expected_cost_gbp_per_year": round(total, 2),
+        "cost_terms_gbp_per_year": {t: round(v, 2) for t, v in terms_by_year.items()},
+        "council_spend_gbp_per_year": round(spend, 2),
+        "unmet_penalty_gbp_per_year": round(terms_by_year["unmet"], 2),
+        "cost_by_scenario_gbp_per_year": {s: round(float(c), 2) for s, c in zip(scenarios, by_scenario)},
+        "cost_per_contact_hour_gbp": round(spend / max(WEEKS_PER_YEAR * delivered, 1e-9), 2),
+        "idle_block_hours_per_week": round(float(probability @ normal.idle_block.sum(axis=1)), 1),
+        "unmet_hours_per_week_by_scenario": {s: round(float(u), 1) for s, u in zip(scenarios, normal.unmet.sum(axis=1))},
+        "residual_market": residual_market(market, terms, normal),
+        "travel_cost_gbp_per_year": round(travel_cost, 2),
         "clients_forced_to_switch": round(switched_clients),
         "hours_forced_to_switch_per_week": round(switched_hours, 1),
         "hhi_before": round(hhi(incumbent_hours), 0),
-        "hhi_after": round(hhi(volumes), 0),
-        "largest_share": round(float(volumes.max() / all_hours), 4) if len(volumes) else 0.0,  # of all hours
+        "hhi_after": round(hhi(volumes[volumes > 0]), 0),
+        "largest_share": round(float(volumes.max() / all_hours), 4) if len(volumes) else 0.0,
         "providers_awarded": len(awarded),
-        "incumbents_retained": len(awarded & set(incumbent_hours.index)),
-        "incumbents_losing_all_work": sorted(set(incumbent_hours.index[incumbent_hours > 0]) - awarded),
-        "providers_below_viability": below,
-        "worst_single_failure": {"provider": worst, **failure[worst]} if worst else None,
+        "incumbents_retained": len(set(awarded) & set(incumbent_hours.index)),
+        "incumbents_losing_all_work": sorted(set(incumbent_hours.index[incumbent_hours > 0]) - set(awarded)),
+        "providers_below_viability": sorted(p for p in awarded if guaranteed[p] < minimum[p] - 1e-6),
+        "failures": failures.round(2).to_dict(orient="records"),
+        "worst_single_failure": worst,
         "rural_hours_met_share": round(1 - rural_unmet / rural_demand, 4) if rural_demand > 0 else 1.0,
-        "lots": lot_table(instance, design, scenarios, probability, travel).to_dict(orient="records"),
+        "lots": lot_table(instance, market, design, terms, normal, travel).to_dict(orient="records"),
     }
+    model_terms = (design.solve or {}).get("objective_terms_gbp_per_year")
+    if model_terms:
+        kpis["reconciliation"] = reconciliation(model_terms, kpis["cost_terms_gbp_per_year"])
+    return kpis
 
 
-def expected_delivery(design: Design, scenarios: dict[str, dict], probability: pd.Series) -> dict[tuple[str, str], float]:
-    """Expected weekly hours by (lot, provider): block hours (used or not) plus call-off."""
-    delivered: dict[tuple[str, str], float] = defaultdict(float)
-    for a in design.awards:
-        delivered[a.lot, a.provider] += a.block_hours_per_week
-    for s, outcome in scenarios.items():
-        for row in outcome["lots"]:
-            for provider, hours in row["called"].items():
-                delivered[row["lot"], provider] += probability[s] * hours
-    return delivered
+def provider_volumes(market: Market, terms: Terms, normal: Outcome) -> pd.Series:
+    """Expected weekly hours the council buys from each provider: awards and residual market."""
+    probability = market.probability
+    hours = np.bincount(terms.provider, probability @ (normal.block_paid + normal.call_off),
+                        minlength=len(market.providers)) + probability @ normal.residual.sum(axis=1)
+    return pd.Series(hours, index=market.providers)
 
 
-def lot_travel_minutes(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series,
-                       delivered: dict[tuple[str, str], float]) -> dict[str, float]:
-    """Each lot's paid travel minutes per contact hour with the hours its providers are expected to
-    deliver, each provider travelling at its own share (solver/travel.py); spot purchases count as
-    one more provider."""
-    sizes = area_sizes_km2(instance)
-    travel = {}
-    for position, lot in enumerate(design.lots):
-        hours = [h for (l, _), h in delivered.items() if l == lot.lot]
-        hours.append(sum(probability[s] * scenarios[s]["lots"][position]["spot"] for s in scenarios))
-        travel[lot.lot] = market_travel_minutes_per_contact_hour(instance, lot.areas, hours, sizes)
-    return travel
+def failure_table(market: Market, terms: Terms, normal: Outcome, awarded: list[str]) -> pd.DataFrame:
+    """Every awarded provider's failure in every scenario: its hours lost in its lots, and who takes
+    them on — its lot partners, the residual market — or whether they go unmet, with the extra cost."""
+    index = {p: i for i, p in enumerate(market.providers)}
+    rows = []
+    for p in awarded:
+        failed = np.broadcast_to(terms.provider == index[p], (len(market.scenarios), len(terms.lot)))
+        after = dispatch(market, terms, market.demand.T, failed.copy())
+        mine = terms.provider == index[p]
+        lots = np.unique(terms.lot[mine])
+        partners = np.isin(terms.lot, lots) & ~mine
+        lost = (normal.block_paid[:, mine] + normal.call_off[:, mine]).sum(axis=1)
+        for j, s in enumerate(market.scenarios):
+            rows.append({
+                "provider": p, "scenario": s, "lots": ", ".join(market.lot_ids[l] for l in lots),
+                "hours_lost_per_week": float(lost[j]),
+                "absorbed_by_partners_per_week": float((after.call_off[j] - normal.call_off[j])[partners].sum()),
+                "absorbed_by_residual_market_per_week": float((after.residual[j, lots] - normal.residual[j, lots]).sum()),
+                "unmet_per_week": float((after.unmet[j, lots] - normal.unmet[j, lots]).sum()),
+                "extra_cost_gbp_per_week": float(after.total()[j] - normal.total()[j]),
+            })
+    return pd.DataFrame(rows, columns=["provider", "scenario", "lots", "hours_lost_per_week",
+                                       "absorbed_by_partners_per_week", "absorbed_by_residual_market_per_week",
+                                       "unmet_per_week", "extra_cost_gbp_per_week"])
 
 
-def forced_switches(instance: Instance, design: Design, delivered: dict[tuple[str, str], float]) -> tuple[float, float]:
+def worst_failure(failures: pd.DataFrame, scenario: str) -> dict | None:
+    """The failure in `scenario` that leaves most care unplaced with partners (unmet first)."""
+    base = failures[failures["scenario"] == scenario]
+    if base.empty:
+        return None
+    unabsorbed = base["absorbed_by_residual_market_per_week"] + base["unmet_per_week"]
+    row = base.loc[(base["unmet_per_week"] * 1e6 + unabsorbed).idxmax()]
+    return {"provider": row["provider"], "scenario": scenario,
+            "hours_lost_per_week": round(row["hours_lost_per_week"], 1),
+            "absorbed_by_partners_per_week": round(row["absorbed_by_partners_per_week"], 1),
+            "unabsorbed_hours_per_week": round(float(unabsorbed.loc[row.name]), 1),
+            "to_residual_market_hours_per_week": round(row["absorbed_by_residual_market_per_week"], 1),
+            "unmet_hours_per_week": round(row["unmet_per_week"], 1)}
+
+
+def residual_market(market: Market, terms: Terms, normal: Outcome) -> dict[str, Any]:
+    """The residual market's capacity open to the design's lots and what each scenario buys of it."""
+    spare = np.maximum(market.capacity - terms.committed(len(market.providers)), 0.0)
+    held = np.zeros_like(market.residual_share, dtype=bool)
+    held[terms.provider, terms.lot] = True
+    open_share = np.where(held, 0.0, market.residual_share) if market.spot else np.zeros_like(market.residual_share)
+    return {"capacity_hours_per_week": round(float((open_share * spare[:, None]).sum()), 1),
+            "used_hours_per_week_by_scenario": {s: round(float(h), 1) for s, h in
+                                                zip(market.scenarios, normal.residual.sum(axis=(1, 2)))}}
+
+
+def forced_switches(instance: Instance, design: Design, terms: Terms, market: Market) -> tuple[float, float]:
     """Clients and hours whose provider must change: an incumbent keeps the share of its clients in
-    a lot that its expected hours there (block plus call-off) cover, and none in lots it lost."""
+    a lot that its guaranteed hours there (block and call-off floor) cover, and none in lots it lost."""
     lots, lot_ids = [lot.areas for lot in design.lots], [lot.lot for lot in design.lots]
     held_clients = incumbency_by_lot(instance, lots, lot_ids, "clients")
     held_hours = incumbency_by_lot(instance, lots, lot_ids, "hours_per_week")
+    guaranteed: dict[tuple[str, str], float] = defaultdict(float)
+    for i in range(len(terms.lot)):
+        guaranteed[lot_ids[terms.lot[i]], market.providers[terms.provider[i]]] += terms.block[i] + terms.floor[i]
+    awarded = {(lot_ids[terms.lot[i]], market.providers[terms.provider[i]]) for i in range(len(terms.lot))}
     clients = hours = 0.0
     for pair, n in held_clients.items():
         current = held_hours[pair]
-        kept = min(1.0, delivered.get(pair, 0.0) / current) if current > 0 else float(pair in delivered)
+        kept = min(1.0, guaranteed[pair] / current) if current > 0 else float(pair in awarded)
+        kept *= pair in awarded
         clients += n * (1 - kept)
         hours += current * (1 - kept)
     return clients, hours
 
 
-def _failure_impact(instance: Instance, config: DesignConfig, design: Design, before: dict[str, Any], scenario: str,
-                    provider: str) -> dict:
-    """What one provider's failure does in `scenario`: its hours, and how many of them its lots'
-    other providers cannot take on (they go to spot, or are unmet)."""
-    after = dispatch(instance, config, design, scenario, failed=provider)
-    unmet = sum(r["unmet"] for r in after["lots"]) - sum(r["unmet"] for r in before["lots"])
-    spot = sum(r["spot"] for r in after["lots"]) - sum(r["spot"] for r in before["lots"])
-    return {"hours_lost_per_week": round(before["volume_by_provider"].get(provider, 0.0), 1),
-            "unabsorbed_hours_per_week": round(unmet + spot, 1),
-            "to_spot_hours_per_week": round(spot, 1), "unmet_hours_per_week": round(unmet, 1)}
+def reconciliation(model: dict[str, float], evaluation: dict[str, float]) -> dict[str, dict[str, Any]]:
+    """Each cost term as the award model priced it and as the evaluation did, and whose cost it is."""
+    table = {}
+    for term in sorted(set(model) | set(evaluation), key=list(WHOSE).index):
+        m, e = float(model.get(term, 0.0)), float(evaluation.get(term, 0.0))
+        scale = max(abs(m), abs(e), 1.0)
+        table[term] = {"model_gbp_per_year": round(m, 2), "evaluation_gbp_per_year": round(e, 2),
+                       "agrees": abs(m - e) <= RECONCILE_TOLERANCE * scale or abs(m - e) < 1.0,
+                       "whose": WHOSE[term]}
+    return table
 
 
-def lot_table(instance: Instance, design: Design, scenarios: dict[str, dict], probability: pd.Series,
+def lot_table(instance: Instance, market: Market, design: Design, terms: Terms, normal: Outcome,
               travel: dict[str, float]) -> pd.DataFrame:
+    probability = market.probability
+    framework = probability @ normal.by_lot(normal.call_off)
+    residual = probability @ normal.residual.sum(axis=2)
+    unmet = probability @ normal.unmet
     rows = []
-    for position, lot in enumerate(design.lots):
+    for l, lot in enumerate(design.lots):
         areas = instance.areas.loc[lot.areas]
-        awards = [a for a in design.awards if a.lot == lot.lot]
-
-        def expected(key: str, position: int = position) -> float:
-            return sum(probability[s] * scenarios[s]["lots"][position][key] for s in scenarios)
-
+        mine = terms.lot == l
         rows.append({
             "lot": lot.lot, "areas": len(lot.areas), "clients": int(areas["clients"].sum()),
             "hours_per_week": round(float(areas["care_hours_per_week"].sum()), 1),
-            "rural_share": round(lot_rural_share(instance, lot.areas), 3),
-            "providers": ", ".join(a.provider for a in awards),
-            "block_hours_per_week": round(sum(a.block_hours_per_week for a in awards), 1),
-            "expected_framework_hours_per_week": round(expected("framework"), 1),
-            "expected_spot_hours_per_week": round(expected("spot"), 1),
-            "expected_unmet_hours_per_week": round(expected("unmet"), 1),
+            "rural_share": round(float(market.rural_share[l]), 3),
+            "providers": ", ".join(a.provider for a in design.awards if a.lot == lot.lot),
+            "block_hours_per_week": round(float(terms.block[mine].sum()), 1),
+            "expected_framework_hours_per_week": round(float(framework[l]), 1),
+            "expected_residual_hours_per_week": round(float(residual[l]), 1),
+            "expected_unmet_hours_per_week": round(float(unmet[l]), 1),
+            "reserved_headroom_hours_per_week": round(float(terms.headroom[mine].sum()), 1),
             "travel_minutes_per_contact_hour": round(travel[lot.lot], 1),
         })
     return pd.DataFrame(rows)

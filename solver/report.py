@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .design.config import DesignConfig
-from .design.result import Design
+from .design.result import HOURS_FIELDS, Design
 from .evaluate import evaluate
 from .instance import Instance
 
@@ -46,11 +46,11 @@ def write_outputs(instance: Instance, config: DesignConfig, design: Design, out:
     areas = instance.areas[["area_id", "name", "rurality", "clients", "care_hours_per_week"]].assign(
         lot=[lot_of[a] for a in instance.area_ids])
     areas.to_csv(out / "areas.csv", index=False)
-    awards = pd.DataFrame([a.__dict__ for a in design.awards],
-                          columns=["lot", "provider", "block_hours_per_week", "expected_framework_hours_per_week"])
+    awards = pd.DataFrame([a.__dict__ for a in design.awards], columns=["lot", "provider", *HOURS_FIELDS])
     awards.merge(instance.providers[["name"]], left_on="provider", right_index=True, how="left").to_csv(
         out / "awards.csv", index=False)
     pd.DataFrame(design.kpis["lots"]).to_csv(out / "lots.csv", index=False)
+    pd.DataFrame(design.kpis["failures"]).to_csv(out / "failures.csv", index=False)
 
 
 def print_design(console: Console, instance: Instance, design: Design) -> None:
@@ -69,31 +69,54 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
                               {"rural": "{:.0%}", "travel min/h": "{:.1f}"}, index_name="lot"))
     costs = ", ".join(f"{s} £{c:,.0f}" for s, c in kpis["cost_by_scenario_gbp_per_year"].items())
     failure = kpis["worst_single_failure"]
+    terms = kpis["cost_terms_gbp_per_year"]
+    residual = kpis["residual_market"]
     lines = {
-        "expected cost": f"£{kpis['expected_cost_gbp_per_year']:,.0f} a year "
-                         f"(£{kpis['cost_per_contact_hour_gbp']:.2f} per contact hour)",
-        "cost by scenario": costs,
+        "expected cost": f"£{kpis['expected_cost_gbp_per_year']:,.0f} a year, the total designs are ranked by: "
+                         f"council spend £{kpis['council_spend_gbp_per_year']:,.0f} "
+                         f"(£{kpis['cost_per_contact_hour_gbp']:.2f} per contact hour), unmet care "
+                         f"£{terms['unmet']:,.0f}, provider failures £{terms['failures']:,.0f}, carers' travel "
+                         f"£{terms['travel']:,.0f}, continuity £{terms['continuity']:,.0f}",
+        "cost by scenario": costs + " (spend and unmet care)",
         "idle block hours": f"{kpis['idle_block_hours_per_week']:,.0f} a week (expected)",
         "unmet hours": ", ".join(f"{s} {h:,.0f}" for s, h in kpis["unmet_hours_per_week_by_scenario"].items()),
+        "residual market": f"{residual['capacity_hours_per_week']:,.0f} hours/week open to the lots; bought "
+                           + ", ".join(f"{s} {h:,.0f}" for s, h in residual["used_hours_per_week_by_scenario"].items()),
         "carers' travel": f"£{kpis['travel_cost_gbp_per_year']:,.0f} a year (true cost, unpaid under per-minute billing)",
         "continuity": f"{kpis['clients_forced_to_switch']:,} clients forced to switch provider",
         "market": f"HHI {kpis['hhi_before']:,.0f} before, {kpis['hhi_after']:,.0f} after; largest share "
                   f"{kpis['largest_share']:.0%}; {kpis['providers_awarded']} providers awarded, "
                   f"{kpis['incumbents_retained']} incumbents retained, "
                   f"{len(kpis['incumbents_losing_all_work'])} losing all work",
-        "viability": ", ".join(kpis["providers_below_viability"]) or "every awarded provider at or above its minimum",
-        "worst single failure": (f"{failure['provider']}: {failure['hours_lost_per_week']:,.0f} hours/week lost, "
-                                 f"{failure['unabsorbed_hours_per_week']:,.0f} not taken on by its lots' other providers (spot or unmet)"
+        "viability": (", ".join(kpis["providers_below_viability"]) + " guaranteed less than their minimum"
+                      if kpis["providers_below_viability"] else "every awarded provider guaranteed its minimum"),
+        "worst single failure": (f"{failure['provider']} ({failure['scenario']}): {failure['hours_lost_per_week']:,.0f} "
+                                 f"hours/week lost, {failure['absorbed_by_partners_per_week']:,.0f} taken on by its "
+                                 f"lot partners, {failure['to_residual_market_hours_per_week']:,.0f} by the residual "
+                                 f"market, {failure['unmet_hours_per_week']:,.0f} unmet"
                                  if failure else "no provider awarded"),
         "rural coverage": f"{kpis['rural_hours_met_share']:.1%} of rural hours met",
     }
     for key, value in lines.items():
         console.print(f"[bold]{key}[/bold]: {value}", highlight=False)
+    failures = pd.DataFrame(kpis["failures"])
+    if not failures.empty:
+        console.print(frame_table(failures.set_index(["provider", "scenario"]).drop(columns="extra_cost_gbp_per_week")
+                                  .rename(columns=FAILURE_HEADINGS).reset_index(level="scenario"),
+                                  "Each awarded provider's failure, every scenario (hours/week)", index_name="provider"))
+    if "reconciliation" in kpis:
+        table = pd.DataFrame(kpis["reconciliation"]).T
+        console.print(frame_table(table.rename(columns=RECONCILE_HEADINGS), "Cost terms: the award model and the "
+                                  "evaluation (£/year)", {"model": "£{:,.0f}", "evaluation": "£{:,.0f}"}, index_name="term"))
 
 
 LOT_HEADINGS = {"hours_per_week": "hours/wk", "rural_share": "rural", "block_hours_per_week": "block/wk",
-                "expected_framework_hours_per_week": "framework/wk", "expected_spot_hours_per_week": "spot/wk",
-                "expected_unmet_hours_per_week": "unmet/wk", "travel_minutes_per_contact_hour": "travel min/h"}
+                "expected_framework_hours_per_week": "framework/wk", "expected_residual_hours_per_week": "residual/wk",
+                "expected_unmet_hours_per_week": "unmet/wk", "reserved_headroom_hours_per_week": "headroom",
+                "travel_minutes_per_contact_hour": "travel min/h"}
+FAILURE_HEADINGS = {"hours_lost_per_week": "lost", "absorbed_by_partners_per_week": "partners",
+                    "absorbed_by_residual_market_per_week": "residual market", "unmet_per_week": "unmet"}
+RECONCILE_HEADINGS = {"model_gbp_per_year": "model", "evaluation_gbp_per_year": "evaluation"}
 
 
 def _describe(report: dict) -> str:

@@ -152,3 +152,17 @@ def travel_cost_per_week(instance: Instance, areas: list[str], minutes_per_conta
     policy = instance.policy
     return (travel_hours * policy["national_living_wage_gbp_per_hour"] * EMPLOYER_ON_COST
             + travel_hours * speed / KM_PER_MILE * policy["mileage_rate_gbp_per_mile"])
+
+
+def lot_travel_minutes(instance: Instance, areas: list[str], providers: int,
+                       sizes: dict[str, float] | None = None) -> float:
+    """A lot's travel per contact hour when `providers` share it evenly (0 with none)."""
+    return travel_minutes_per_contact_hour(instance, areas, 1 / providers, sizes) if providers > 0 else 0.0
+
+
+def lot_travel_cost_per_week(instance: Instance, areas: list[str], providers: int,
+                             sizes: dict[str, float] | None = None) -> float:
+    """Carers' travel cost of a lot that `providers` share evenly, £/week: how the award model and
+    the evaluation both price it."""
+    return travel_cost_per_week(instance, areas, lot_travel_minutes(instance, areas, providers, sizes))
+

@@ -1,10 +1,16 @@
-"""The award stage: given lots, choose providers per lot and block hours, with framework, spot and
-unmet hours as the recourse in each demand scenario (a two-stage stochastic MIP).
+"""The award stage: given lots, choose providers per lot and each award's contract terms (block,
+call-off floor and ceiling, reserved headroom), with the recourse of `contract` in every demand
+scenario and in the failure of every awarded provider (a two-stage stochastic MIP).
 
-`AwardModel` holds the data and the decision skeleton (awards, block, framework, spot, unmet,
-capacity, demand balance). The concerns (cost, continuity, stability, coverage) each add their own
-variables, constraints and objective terms to it; `CONCERNS` lists them in the order they are
-applied, and adding one needs no edit to the others.
+The recourse is the linear programme whose least-cost solution is `contract.dispatch`: per lot,
+blocks and floors first, then call-off within ceilings and the residual market within its lot
+share, then unmet. No rule touches a recourse variable except through the lot's demand, its
+sources' rooms and their prices, so for any awards the model's recourse is the evaluation's
+dispatch; every rule a concern adds is on the contract terms.
+
+`AwardModel` holds the data and this skeleton. The concerns (cost, continuity, stability,
+coverage) each add their own variables, constraints and objective terms; `CONCERNS` lists them in
+the order they are applied, and adding one needs no edit to the others.
 
 Constraints go through `require`, which names their family and place. In elastic mode every
 required constraint gets a priced slack, so an infeasible design can be explained: the slacks that
@@ -13,6 +19,7 @@ are used say which requirement fails, where, and by how much.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Callable
@@ -21,8 +28,8 @@ import pulp
 
 from ..instance import Instance
 from .config import DesignConfig
+from .contract import Market, build_market
 
-WEEKS_PER_YEAR = 52.0
 ELASTIC_PENALTY = 1e7  # per unit of slack: far above any real cost
 
 
@@ -34,24 +41,6 @@ class Slack:
     unit: str
 
 
-@dataclass(frozen=True)
-class Prices:
-    """What the council pays under a design's rules, £/hour: each provider's block and framework
-    rate (one rate for everyone under a single-rate design), and the spot rate."""
-
-    block: dict[str, float]
-    framework: dict[str, float]
-    spot: float
-
-
-def prices(instance: Instance, config: DesignConfig) -> Prices:
-    single = config.awards.single_rate_gbp_per_hour
-    bids = instance.providers
-    block, framework = ({p: single if single is not None else float(r) for p, r in bids[column].items()}
-                        for column in ("block_rate_gbp_per_hour", "framework_rate_gbp_per_hour"))
-    return Prices(block, framework, instance.policy["council_rate_gbp_per_hour"] * (1 + config.volume.spot_premium))
-
-
 @dataclass
 class AwardModel:
     instance: Instance
@@ -61,23 +50,23 @@ class AwardModel:
     problem: pulp.LpProblem = field(init=False)
     objective: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)  # £/year by term
     slacks: list[Slack] = field(default_factory=list)
-    _expected: dict[tuple[str, str], pulp.LpAffineExpression] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        instance, config = self.instance, self.config
         self.problem = pulp.LpProblem("awards", pulp.LpMinimize)
-        self.lot_ids = [f"L{i + 1}" for i in range(len(self.lots))]
-        self.scenarios = list(instance.scenarios.index)
-        self.probability = instance.probabilities.to_dict()
-        providers = instance.providers
-        self.providers = list(providers.index)
-        self.capacity = providers["max_hours_per_week"].to_dict()
-        self.prices = prices(instance, config)
-        demand = instance.demand
-        self.demand = {(l, s): float(demand.loc[areas, s].sum()) for l, areas in zip(self.lot_ids, self.lots)
-                       for s in self.scenarios}
+        self.market: Market = build_market(self.instance, self.config, self.lots)
+        market = self.market
+        self.lot_ids = market.lot_ids
+        self.scenarios = market.scenarios
+        self.probability = dict(zip(market.scenarios, market.probability))
+        self.providers = market.providers
+        self.lot_index = {l: i for i, l in enumerate(self.lot_ids)}
+        self.provider_index = {p: i for i, p in enumerate(self.providers)}
+        self.capacity = dict(zip(self.providers, market.capacity))
+        self.demand = {(l, s): float(market.demand[i, j]) for i, l in enumerate(self.lot_ids)
+                       for j, s in enumerate(self.scenarios)}
         self.expected_demand = {l: sum(self.probability[s] * self.demand[l, s] for s in self.scenarios)
                                 for l in self.lot_ids}
+        self.lowest_demand = {l: min(self.demand[l, s] for s in self.scenarios) for l in self.lot_ids}
         self.eligible = self._eligible_pairs()
         self._skeleton()
 
@@ -104,29 +93,34 @@ class AwardModel:
     def add_cost(self, term: str, expression: pulp.LpAffineExpression | float) -> None:
         self.objective[term] = self.objective.get(term, 0) + expression
 
-    def lot_volume(self, l: str, p: str, s: str) -> pulp.LpAffineExpression:
-        """Hours provider p delivers in lot l in scenario s: its block plus its call-off."""
-        return self.b[l, p] + (self.f[l, p, s] if (l, p, s) in self.f else 0)
+    def guaranteed(self, l: str, p: str) -> pulp.LpAffineExpression:
+        """Hours p is sure of in lot l: its block and its call-off floor."""
+        return self.b[l, p] + (self.fl[l, p] if self.fl else 0)
 
-    def expected_volume(self, l: str, p: str) -> pulp.LpAffineExpression:
-        """Probability-weighted hours of p in lot l (built once: the concerns use it many times)."""
-        if (l, p) not in self._expected:
-            self._expected[l, p] = pulp.lpSum(self.probability[s] * self.lot_volume(l, p, s) for s in self.scenarios)
-        return self._expected[l, p]
+    def contracted(self, l: str, p: str) -> pulp.LpAffineExpression:
+        """The most hours p may deliver in lot l outside a failure: block and call-off ceiling."""
+        return self.b[l, p] + (self.c[l, p] if self.c else 0)
 
-    def most_hours(self, l: str, p: str, s: str) -> float:
-        """The most hours p could deliver in lot l in scenario s: the tightest big-M for its award."""
-        return min(self.capacity[p], self.config.volume.max_provider_share_of_lot * self.demand[l, s])
+    def most_hours(self, l: str, p: str) -> float:
+        """The most hours p could deliver in lot l in any scenario: the tightest big-M for its award."""
+        return min(self.capacity[p], self.config.volume.max_provider_share_of_lot * max(
+            self.demand[l, s] for s in self.scenarios))
 
     def most_block(self, l: str, p: str) -> float:
         return min(self.capacity[p], self.config.volume.block_share_max * self.expected_demand[l],
-                   min(self.most_hours(l, p, s) for s in self.scenarios))
+                   self.config.volume.max_provider_share_of_lot * self.lowest_demand[l])
 
     def pairs_of_lot(self, l: str) -> list[str]:
         return [p for (lot, p) in self.eligible if lot == l]
 
     def lots_of_provider(self, p: str) -> list[str]:
         return [l for (l, q) in self.eligible if q == p]
+
+    def prices(self, l: str, p: str) -> tuple[float, float, float]:
+        """Block and call-off price paid in lot l, and p's quality credit, £/hour."""
+        i, q = self.lot_index[l], self.provider_index[p]
+        m = self.market
+        return float(m.block_rate[q] * m.uplift[i]), float(m.framework_rate[q] * m.uplift[i]), float(m.quality_credit[q])
 
     # -- the decision skeleton ------------------------------------------------------------------
 
@@ -144,13 +138,13 @@ class AwardModel:
         for narrow in PRE_SKELETON:
             narrow(self)
         cfg = self.config
+        framework = cfg.volume.framework
         self.w = {(l, p): pulp.LpVariable(f"w_{l}_{p}", cat=pulp.LpBinary) for (l, p) in self.eligible}
         self.b = {(l, p): pulp.LpVariable(f"b_{l}_{p}", lowBound=0) for (l, p) in self.eligible}
-        self.f = ({(l, p, s): pulp.LpVariable(f"f_{l}_{p}_{s}", lowBound=0)
-                   for (l, p) in self.eligible for s in self.scenarios} if cfg.volume.framework else {})
-        self.spot = ({(l, s): pulp.LpVariable(f"spot_{l}_{s}", lowBound=0) for l in self.lot_ids for s in self.scenarios}
-                     if cfg.volume.spot else {})
-        self.unmet = {(l, s): pulp.LpVariable(f"unmet_{l}_{s}", lowBound=0) for l in self.lot_ids for s in self.scenarios}
+        self.c = {(l, p): pulp.LpVariable(f"c_{l}_{p}", lowBound=0) for (l, p) in self.eligible} if framework else {}
+        self.fl = {(l, p): pulp.LpVariable(f"fl_{l}_{p}", lowBound=0) for (l, p) in self.eligible} if framework else {}
+        self.h = ({(l, p): pulp.LpVariable(f"h_{l}_{p}", lowBound=0) for (l, p) in self.eligible}
+                  if cfg.awards.providers_max > 1 else {})
         for l in self.lot_ids:
             chosen = pulp.lpSum(self.w[l, p] for p in self.pairs_of_lot(l))
             self.require("providers per lot", l, chosen, ">=", cfg.awards.providers_min, "providers")
@@ -159,26 +153,140 @@ class AwardModel:
             self.problem += block <= cfg.volume.block_share_max * self.expected_demand[l], f"block_max_{l}"
             if cfg.volume.block_share_min > 0:
                 self.require("block volume", l, block, ">=", cfg.volume.block_share_min * self.expected_demand[l])
-            for s in self.scenarios:
-                supplied = pulp.lpSum(self.lot_volume(l, p, s) for p in self.pairs_of_lot(l))
-                recourse = self.unmet[l, s] + (self.spot[l, s] if self.spot else 0)
-                self.problem += supplied + recourse >= self.demand[l, s], f"demand_{l}_{s}"
+            if framework:
+                self._floors_fit(l, block)
         for (l, p) in self.eligible:
-            self.problem += self.b[l, p] <= self.most_block(l, p) * self.w[l, p], f"block_award_{l}_{p}"
-            for s in self.scenarios:
-                if self.f:
-                    self.problem += self.f[l, p, s] <= self.most_hours(l, p, s) * self.w[l, p], f"call_award_{l}_{p}_{s}"
-                if cfg.volume.max_provider_share_of_lot < 1:
-                    self.require("share of lot", f"{p} in {l} ({s})", self.lot_volume(l, p, s), "<=",
-                                 cfg.volume.max_provider_share_of_lot * self.demand[l, s])
+            award = self.w[l, p]
+            self.problem += self.b[l, p] <= self.most_block(l, p) * award, f"block_award_{l}_{p}"
+            if framework:
+                self.problem += self.c[l, p] <= self.most_hours(l, p) * award, f"ceiling_award_{l}_{p}"
+                self.problem += self.fl[l, p] <= self.c[l, p], f"floor_in_ceiling_{l}_{p}"
+            if self.h:
+                self.problem += self.h[l, p] <= self.most_hours(l, p) * award, f"headroom_award_{l}_{p}"
+        self.committed = {}
         for p in self.providers:
             lots = self.lots_of_provider(p)
+            self.committed[p] = pulp.lpSum(self.contracted(l, p) + (self.h[l, p] if self.h else 0) for l in lots)
             if not lots:
                 continue
             self.problem += pulp.lpSum(self.w[l, p] for l in lots) <= cfg.awards.max_lots_per_provider, f"most_lots_{p}"
+            self.require("capacity", p, self.committed[p], "<=", self.capacity[p])
+        self._recourse()
+        self._failures()
+
+    def _floors_fit(self, l: str, block: pulp.LpAffineExpression) -> None:
+        """A lot's blocks and floors within its lowest demand, so every floor is always called off. A
+        lot whose blocks may exceed that (idle block allowed) has floors only if it keeps within it."""
+        floors = pulp.lpSum(self.fl[l, p] for p in self.pairs_of_lot(l))
+        if self.config.volume.block_share_max * self.expected_demand[l] <= self.lowest_demand[l]:
+            self.problem += block + floors <= self.lowest_demand[l], f"floors_fit_{l}"
+            return
+        has_floors = pulp.LpVariable(f"has_floors_{l}", cat=pulp.LpBinary)
+        most = max(self.demand[l, s] for s in self.scenarios)
+        self.problem += floors <= most * has_floors, f"floors_switch_{l}"
+        self.problem += block + floors <= self.lowest_demand[l] + most * (1 - has_floors), f"floors_fit_{l}"
+
+    def _sellers(self, l: str) -> list[str]:
+        return [self.providers[q] for q in self.market.residual_sources(self.lot_index[l])]
+
+    def _seller_room(self, l: str, q: str) -> pulp.LpAffineExpression:
+        share = float(self.market.residual_share[self.provider_index[q], self.lot_index[l]])
+        return share * (self.capacity[q] - self.committed[q])
+
+    def _seller_price(self, l: str, q: str) -> float:
+        i, j = self.provider_index[q], self.lot_index[l]
+        return float(self.market.residual_price[i, j] + self.market.quality_credit[i])
+
+    def _bound_seller(self, name: str, l: str, q: str, variable: pulp.LpVariable) -> None:
+        """A residual-market purchase within the seller's lot share of its spare capacity, and none
+        from a provider that holds an award in the lot."""
+        self.require("residual market", f"{q} in {l} ({name})", variable, "<=", self._seller_room(l, q))
+        if (l, q) in self.w:
+            share = float(self.market.residual_share[self.provider_index[q], self.lot_index[l]])
+            self.problem += variable <= share * self.capacity[q] * (1 - self.w[l, q]), f"no_resale_{name}_{l}_{q}"
+
+    def _recourse(self) -> None:
+        """Each scenario's call-off above the floors, residual-market purchases and unmet hours."""
+        cfg = self.config
+        self.x = ({(l, p, s): pulp.LpVariable(f"x_{l}_{p}_{s}", lowBound=0)
+                   for (l, p) in self.eligible for s in self.scenarios} if self.c else {})
+        self.r = {(l, q, s): pulp.LpVariable(f"r_{l}_{q}_{s}", lowBound=0)
+                  for l in self.lot_ids for q in self._sellers(l) for s in self.scenarios}
+        self.u = {(l, s): pulp.LpVariable(f"u_{l}_{s}", lowBound=0) for l in self.lot_ids for s in self.scenarios}
+        for (l, p, s), var in self.x.items():
+            self.problem += var <= self.c[l, p] - self.fl[l, p], f"ceiling_{l}_{p}_{s}"
+            if cfg.volume.max_provider_share_of_lot < 1:
+                self.require("share of lot", f"{p} in {l} ({s})", self.guaranteed(l, p) + var, "<=",
+                             cfg.volume.max_provider_share_of_lot * self.demand[l, s])
+        for (l, q, s), var in self.r.items():
+            self._bound_seller(s, l, q, var)
+        for l in self.lot_ids:
             for s in self.scenarios:
-                self.require("capacity", f"{p} ({s})", pulp.lpSum(self.lot_volume(l, p, s) for l in lots), "<=",
-                             self.capacity[p])
+                supplied = pulp.lpSum(self.guaranteed(l, p) + (self.x[l, p, s] if self.x else 0)
+                                      for p in self.pairs_of_lot(l))
+                bought = pulp.lpSum(self.r[l, q, s] for q in self._sellers(l))
+                self.problem += supplied + bought + self.u[l, s] >= self.demand[l, s], f"demand_{l}_{s}"
+
+    def recourse_cost(self, l: str, s: str) -> pulp.LpAffineExpression:
+        """Ranked £/week of lot l's call-off above the floors, residual market and unmet in scenario s."""
+        calls = [self.prices(l, p)[1] + self.prices(l, p)[2] for p in self.pairs_of_lot(l)] if self.x else []
+        return (pulp.lpSum(price * self.x[l, p, s] for price, p in zip(calls, self.pairs_of_lot(l)))
+                + pulp.lpSum(self._seller_price(l, q) * self.r[l, q, s] for q in self._sellers(l))
+                + self.market.unmet_penalty * self.u[l, s])
+
+    def _failures(self) -> None:
+        """The failure of each awarded provider p in the base scenario: the hours it delivered in lot l
+        (block, floor and call-off; less any idle block, which needs no replacing) are bought again
+        from what the lot's other sources have left — partners' unused ceilings plus their reserved
+        headroom, the residual market's unused share — and the rest is unmet. Bought in price order
+        this is the fresh dispatch of the lot without p (`contract.dispatch`). Its extra ranked cost
+        per week is delta[l, p], less p's block and call-off no longer paid. Each world weighs
+        `failure_weight`, at most half the base scenario's weight over a lot's providers, so leaving
+        room for a failure never pays more than dispatching in price order saves."""
+        self.delta: dict[tuple[str, str], pulp.LpAffineExpression] = {}
+        if self.market.failure_weight <= 0:
+            return
+        cfg = self.config
+        base = self.scenarios[self.market.base]
+        share = cfg.volume.max_provider_share_of_lot
+        for l in self.lot_ids:
+            idle = self._idle_block(l, base)
+            for p in self.pairs_of_lot(l):
+                name = f"{l}_{p}"
+                partners = [q for q in self.pairs_of_lot(l) if q != p]
+                calls = {q: pulp.LpVariable(f"xf_{name}_{q}", lowBound=0) for q in partners} if self.x else {}
+                bought = {q: pulp.LpVariable(f"rf_{name}_{q}", lowBound=0) for q in self._sellers(l)}
+                unmet = pulp.LpVariable(f"uf_{name}", lowBound=0)
+                for q, var in calls.items():
+                    room = self.c[l, q] - self.fl[l, q] - self.x[l, q, base] + (self.h[l, q] if self.h else 0)
+                    self.problem += var <= room, f"room_fail_{name}_{q}"
+                    if share < 1:
+                        self.problem += (self.guaranteed(l, q) + self.x[l, q, base] + var
+                                         <= share * self.demand[l, base]), f"share_fail_{name}_{q}"
+                for q, var in bought.items():
+                    self.problem += var + self.r[l, q, base] <= self._seller_room(l, q), f"residual_fail_{name}_{q}"
+                lost = self.guaranteed(l, p) + (self.x[l, p, base] if self.x else 0)
+                self.problem += (pulp.lpSum(calls.values()) + pulp.lpSum(bought.values()) + unmet
+                                 >= lost - idle), f"demand_fail_{name}"
+                block_price, call_price, credit = self.prices(l, p)
+                unpaid = (block_price + credit) * self.b[l, p] + (call_price + credit) * (lost - self.b[l, p])
+                self.delta[l, p] = (pulp.lpSum((self.prices(l, q)[1] + self.prices(l, q)[2]) * v for q, v in calls.items())
+                                    + pulp.lpSum(self._seller_price(l, q) * v for q, v in bought.items())
+                                    + self.market.unmet_penalty * unmet - unpaid)
+
+    def _idle_block(self, l: str, s: str) -> pulp.LpAffineExpression | float:
+        """Lot l's block and floor hours beyond its demand in scenario s: max(0, excess), exactly (a
+        binary) where blocks may exceed the lowest demand, else none."""
+        if self.config.volume.block_share_max * self.expected_demand[l] <= self.lowest_demand[l]:
+            return 0.0
+        excess = pulp.lpSum(self.guaranteed(l, p) for p in self.pairs_of_lot(l)) - self.demand[l, s]
+        most = sum(self.most_block(l, p) + self.most_hours(l, p) for p in self.pairs_of_lot(l))
+        idle = pulp.LpVariable(f"idle_{l}_{s}", lowBound=0)
+        over = pulp.LpVariable(f"over_{l}_{s}", cat=pulp.LpBinary)
+        self.problem += idle >= excess, f"idle_above_{l}_{s}"
+        self.problem += idle <= excess + most * (1 - over), f"idle_exact_{l}_{s}"
+        self.problem += idle <= most * over, f"idle_none_{l}_{s}"
+        return idle
 
     # -- solving --------------------------------------------------------------------------------
 
@@ -192,6 +300,11 @@ class AwardModel:
             total += ELASTIC_PENALTY * pulp.lpSum(s.variable for s in self.slacks)
         self.problem += total
 
+    def first_stage(self) -> list[pulp.LpVariable]:
+        """The contract terms and every integer variable: fixed, they leave the recourse LP."""
+        fixed = [v for v in self.problem.variables() if v.cat == pulp.LpInteger]
+        return fixed + [v for group in (self.b, self.c, self.fl, self.h) for v in group.values()]
+
     def value(self, expression: pulp.LpAffineExpression | float) -> float:
         return float(pulp.value(expression)) if not isinstance(expression, (int, float)) else float(expression)
 
@@ -199,16 +312,19 @@ class AwardModel:
         return [(s.family, s.where, float(s.variable.varValue or 0.0), s.unit) for s in self.slacks
                 if (s.variable.varValue or 0.0) > 1e-6]
 
-    def solution(self) -> dict:
-        """Awards with their block hours and expected call-off, in plain numbers."""
-        awards = []
-        for (l, p), var in self.w.items():
-            if (var.varValue or 0) > 0.5:
-                awards.append({"lot": l, "provider": p, "block_hours_per_week": round(float(self.b[l, p].varValue or 0), 2),
-                               "expected_framework_hours_per_week": round(sum(
-                                   self.probability[s] * float(self.f[l, p, s].varValue or 0) for s in self.scenarios
-                               ) if self.f else 0.0, 2)})
-        return {"awards": awards, "objective_terms": {k: round(self.value(v), 2) for k, v in self.objective.items()}}
+    def awards(self) -> list[dict]:
+        """Each award's contract terms, in plain numbers (rounded down to the hundredth, so within every cap)."""
+        def hours(group: dict, l: str, p: str) -> float:
+            return math.floor(max(0.0, float(group[l, p].varValue or 0.0)) * 100) / 100 if group else 0.0
+
+        return [{"lot": l, "provider": p, "block_hours_per_week": hours(self.b, l, p),
+                 "call_off_floor_hours_per_week": hours(self.fl, l, p),
+                 "call_off_ceiling_hours_per_week": hours(self.c, l, p),
+                 "reserved_headroom_hours_per_week": hours(self.h, l, p)}
+                for (l, p), var in self.w.items() if (var.varValue or 0) > 0.5]
+
+    def objective_terms(self) -> dict[str, float]:
+        return {k: round(self.value(v), 2) for k, v in self.objective.items()}
 
 
 def group_slacks(slacks: list[tuple[str, str, float, str]]) -> dict[str, list[str]]:
@@ -216,12 +332,6 @@ def group_slacks(slacks: list[tuple[str, str, float, str]]) -> dict[str, list[st
     for family, where, amount, unit in sorted(slacks, key=lambda x: (x[0], -x[2])):
         grouped[family].append(f"{where}: short by {amount:,.1f} {unit}")
     return dict(grouped)
-
-
-def lot_rural_share(instance: Instance, areas: list[str]) -> float:
-    hours = instance.areas.loc[areas, "care_hours_per_week"]
-    rural = hours[instance.areas.loc[areas, "rurality"] == "rural"].sum()
-    return float(rural / hours.sum()) if hours.sum() > 0 else 0.0
 
 
 def incumbency_by_lot(instance: Instance, lots: list[list[str]], lot_ids: list[str], column: str) -> dict[tuple[str, str], float]:

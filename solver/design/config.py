@@ -42,8 +42,11 @@ class Volume:
     block_share_max: float = 0.8
     max_provider_share_of_lot: float = 1.0  # e.g. Norfolk principal provider: 0.7
     framework: bool = True  # call-off from the lot's providers at their framework rate
-    spot: bool = True  # spot purchase allowed as recourse (not for must-accept sole providers)
-    spot_premium: float = 0.25  # spot price = council rate × (1 + premium)
+    spot: bool = True  # the residual market allowed as recourse (not for must-accept sole providers)
+    spot_premium: float = 0.25  # a residual-market hour costs the provider's framework bid × (1 + premium)
+    residual_reach_km: float = 25.0  # a provider sells residual-market hours only this far from its base
+    # Care that cannot be placed, valued at about five times the council rate: the council still owes
+    # it (Care Act 2014), and buys it as hospital or residential bed days or emergency placements.
     unmet_penalty_gbp_per_hour: float = 120.0
 
 
@@ -66,7 +69,8 @@ class Stability:
     enabled: bool = True
     max_provider_share: float | None = 0.5  # of all hours, in every scenario
     enforce_min_viable: bool = True
-    resilience_share: float = 0.0  # share of a failed provider's lot hours others must be able to absorb
+    resilience_share: float = 0.0  # partners' reserved headroom, as a share of each award's block and ceiling
+    exit_rate: float = 0.13  # awarded providers failing a year: 1 in 6 (2014-16) to 1 in 10 (2017), domain.md §3
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,16 @@ def load_config(path: str | Path | None) -> DesignConfig:
     return config
 
 
+def config_from_dict(raw: dict[str, Any], source: str) -> DesignConfig:
+    """A configuration recorded in a design file (`Design.config`), checked like a YAML file."""
+    problems: list[Problem] = []
+    config = _merge(DesignConfig(), raw, "", f"{source} (config)", problems)
+    problems += [] if problems else _check(config, f"{source} (config)")
+    if problems:
+        raise InputError(problems)
+    return config
+
+
 def _check(config: DesignConfig, file: str) -> list[Problem]:
     problems = []
     if not 1 <= config.lots.count_min <= config.lots.count_max:
@@ -184,6 +198,10 @@ def _check(config: DesignConfig, file: str) -> list[Problem]:
                                 column="awards.providers_min"))
     if config.volume.block_share_min > config.volume.block_share_max:
         problems.append(Problem("volume.block_share_min exceeds block_share_max", file, column="volume.block_share_min"))
+    if config.stability.resilience_share > 0 and config.awards.providers_max < 2:
+        problems.append(Problem("stability.resilience_share needs lots with partners to hold headroom, but "
+                                "awards.providers_max is 1", file, column="stability.resilience_share",
+                                fix="set resilience_share to 0 or allow 2 or more providers per lot"))
     if config.solver.name not in ("highs", "cbc"):
         problems.append(Problem(f"unknown solver '{config.solver.name}'", file, column="solver.name",
                                 fix="use highs or cbc"))

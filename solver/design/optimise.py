@@ -12,23 +12,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
+import pulp
 
 from ..instance import Instance
 from .awards import AwardModel, group_slacks
 from .config import DesignConfig
 from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
-from .mip import SolveReport, solve
+from .mip import SolveReport, relative_gap, solve
+from .contract import dispatch, expected_framework, market_of
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
 SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
 MIN_AWARD_SECONDS = 2.0
 MIN_EXACT_SECONDS = 5.0
+WARM_START_SHARE = 0.4  # of the award stage's time, for the model without failure worlds
 
 
 @dataclass
@@ -99,9 +102,14 @@ def explain_lots(problem: LotProblem, heuristic: LotPartition) -> dict[str, list
 
 def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float
                  ) -> tuple[AwardModel, SolveReport]:
+    """The award MIP; then, with its contract terms fixed, the recourse re-solved to optimality, so
+    the reported terms are the least-cost dispatch of those awards (the evaluation's)."""
+    began = time.perf_counter()
+    start = _start_without_failures(instance, config, lots, WARM_START_SHARE * time_limit)
     model = AwardModel(instance, config, lots)
     model.finalise()
-    report = solve(model.problem, config.solver.name, time_limit, config.solver.gap, config.solver.seed)
+    report = solve(model.problem, config.solver.name, max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began)),
+                   config.solver.gap, config.solver.seed, start=start)
     if report.status in ("infeasible", "unbounded_or_infeasible"):
         elastic = AwardModel(instance, config, lots, elastic=True)
         elastic.finalise()
@@ -110,7 +118,40 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
             raise Infeasible(group_slacks(elastic.used_slacks()))
         raise Infeasible({"award stage": [f"the solver reports '{report.status}' and the elastic model "
                                           f"'{elastic_report.status}'"]})
+    if report.has_solution:
+        report = _resolve_recourse(model, report)
     return model, report
+
+
+def _start_without_failures(instance: Instance, config: DesignConfig, lots: list[list[str]],
+                            seconds: float) -> dict[str, float] | None:
+    """A warm start for the award model: the same model without its failure worlds (a fraction of
+    its size), whose contract terms the full model completes."""
+    if config.stability.exit_rate <= 0:
+        return None
+    calm = replace(config, stability=replace(config.stability, exit_rate=0.0))
+    model = AwardModel(instance, calm, lots)
+    model.finalise()
+    report = solve(model.problem, config.solver.name, seconds, config.solver.gap, config.solver.seed)
+    if not report.has_solution:
+        return None
+    return {v.name: float(v.varValue) for v in model.first_stage() if v.varValue is not None}
+
+
+def _resolve_recourse(model: AwardModel, report: SolveReport) -> SolveReport:
+    """Fix the contract terms at the incumbent's and solve the remaining LP: its objective is the
+    incumbent's true cost (never above the MIP's), against the MIP's bound."""
+    for variable in model.first_stage():
+        value = float(variable.varValue or 0.0)
+        value = round(value) if variable.cat == pulp.LpInteger else max(value, 0.0)
+        variable.lowBound = variable.upBound = value
+    config = model.config
+    fixed = solve(model.problem, config.solver.name, max(MIN_AWARD_SECONDS, report.seconds), 1e-9, config.solver.seed)
+    if not fixed.has_solution:
+        raise RuntimeError(f"the award model's recourse could not be re-solved ({fixed.status})")
+    objective = min(fixed.objective, report.objective) if report.objective is not None else fixed.objective
+    return replace(report, objective=objective, gap=relative_gap(objective, report.bound),
+                   seconds=report.seconds + fixed.seconds)
 
 
 @dataclass
@@ -214,21 +255,25 @@ def _merge_failures(attempts: list[Attempt]) -> dict[str, list[str]]:
 
 def _design(instance: Instance, config: DesignConfig, partition: LotPartition, lots: list[list[str]],
             model: AwardModel, lots_found: LotResult | None, award_report: SolveReport) -> Design:
-    solution = model.solution()
     centres = [instance.area_ids[c] for c in partition.centres]
-    return Design(
+    design = Design(
         instance=instance.name,
         lots=[Lot(l, areas, centre) for l, areas, centre in zip(model.lot_ids, lots, centres)],
-        awards=[Award(**a) for a in solution["awards"]],
+        awards=[Award(**a) for a in model.awards()],
         config=config.to_dict(),
         solve={
             "method": "decomposed: lots first (capacitated p-median with contiguity), then awards "
-                      "(two-stage stochastic MIP over the demand scenarios)",
+                      "(two-stage stochastic MIP over the demand scenarios and each awarded provider's failure)",
             "lot_stage": (lots_found.report.to_dict() if lots_found and lots_found.report
                           else {"status": "single lot, nothing to solve" if lots_found is None else "not run (screening)"}),
             "lot_source": lots_found.source if lots_found else "single lot",
             "lot_objective_hour_km": round(partition.objective, 2),
             "award_stage": award_report.to_dict(),
-            "objective_terms_gbp_per_year": solution["objective_terms"],
+            "objective_terms_gbp_per_year": model.objective_terms(),
         },
     )
+    market, terms = market_of(instance, config, design)
+    expected = expected_framework(market, terms, dispatch(market, terms, market.demand.T))
+    for award, hours in zip(design.awards, expected):
+        award.expected_framework_hours_per_week = round(float(hours), 2)
+    return design

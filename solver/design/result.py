@@ -4,6 +4,7 @@ version; a council's current arrangement can be written by hand in the same form
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from typing import Any
 from ..instance import InputError, Instance, Problem
 
 SCHEMA_VERSION = 1
+HOURS_FIELDS = ("block_hours_per_week", "call_off_floor_hours_per_week", "call_off_ceiling_hours_per_week",
+                "reserved_headroom_hours_per_week", "expected_framework_hours_per_week")
 
 
 @dataclass
@@ -22,9 +25,17 @@ class Lot:
 
 @dataclass
 class Award:
+    """One provider's contract in one lot. Block hours are paid whether used or not; the call-off
+    floor is guaranteed call-off; call-off above it goes up to the ceiling (None: whatever capacity
+    the provider has left, see `contract.terms_of`); the reserved headroom is capacity held back for
+    the failure of a partner in the lot. Expected framework hours are the evaluation's, for reading."""
+
     lot: str
     provider: str
     block_hours_per_week: float = 0.0
+    call_off_floor_hours_per_week: float = 0.0
+    call_off_ceiling_hours_per_week: float | None = None
+    reserved_headroom_hours_per_week: float = 0.0
     expected_framework_hours_per_week: float = 0.0
 
 
@@ -66,8 +77,7 @@ def read_design(path: str | Path, instance: Instance) -> Design:
         awards = [Award(**award) for award in raw.get("awards", [])]
     except TypeError as err:
         raise InputError([Problem(f"a lot or award has an unexpected field ({err})", str(file),
-                                  fix="lots have lot, areas, centre; awards have lot, provider, "
-                                      "block_hours_per_week, expected_framework_hours_per_week")]) from None
+                                  fix="lots have lot, areas, centre; awards have lot, provider, " + ", ".join(HOURS_FIELDS))]) from None
     seen: dict[str, str] = {}
     lot_ids = {lot.lot for lot in lots}
     for lot in lots:
@@ -87,9 +97,13 @@ def read_design(path: str | Path, instance: Instance) -> Design:
             problems.append(Problem(f"an award names unknown lot '{award.lot}'", str(file), column="awards"))
         if award.provider not in instance.providers.index:
             problems.append(Problem(f"an award names unknown provider '{award.provider}'", str(file), column="awards"))
-        if award.block_hours_per_week < 0:
-            problems.append(Problem(f"award {award.provider} in {award.lot} has negative block hours", str(file),
-                                    column="awards"))
+        for name in HOURS_FIELDS:
+            value = getattr(award, name)
+            if value is None and name == "call_off_ceiling_hours_per_week":
+                continue
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+                problems.append(Problem(f"award {award.provider} in {award.lot}: {name} is {value!r}", str(file),
+                                        column=f"awards.{name}", fix="give a finite number of hours, 0 or more"))
     if problems:
         raise InputError(problems)
     return Design(instance=str(raw.get("instance", instance.name)), lots=lots, awards=awards,

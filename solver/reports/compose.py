@@ -95,8 +95,8 @@ def _content(instance: Instance, candidates: list[Candidate], table: pd.DataFram
                  f"probability and scales it by a county-wide lognormal factor (log-sd {settings.county_sigma:g}) and "
                  f"per-area noise (log-sd {settings.area_sigma:g}); each awarded provider exits at a random time in "
                  f"the year with probability {settings.exit_rate:.0%} (about one agency in six closed each year in "
-                 f"2014-16, one in ten in 2017), after which its block is not paid and its hours go to the lot's "
-                 f"other providers, then spot where the design allows it, else unmet."),
+                 f"2014-16, one in ten in 2017), after which its awards are gone and its hours go to the lot's "
+                 f"other providers (with their reserved headroom), then the residual market, else unmet."),
             Table("", formatted(stress_table(candidates), STRESS_COLUMNS, STRESS_FORMATS, "design")),
             Image(distribution, "annual cost over the stress draws"),
         ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..compare import Candidate
-from ..design.awards import WEEKS_PER_YEAR
+from ..design.contract import WEEKS_PER_YEAR
 
 
 def scored(candidates: list[Candidate]) -> list[Candidate]:

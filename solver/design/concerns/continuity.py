@@ -1,7 +1,7 @@
 """Continuity: clients whose provider must change. An incumbent keeps its clients in a lot only if
-it wins the lot and is given the hours to go on serving them: the share kept is at most its award
-(0 or 1) and at most its expected hours in the lot over its current hours there. A penalty per
-forced switch and/or a cap on their share."""
+it wins the lot and is guaranteed the hours to go on serving them: the share kept is at most its
+award (0 or 1) and at most its guaranteed hours in the lot (block and call-off floor) over its
+current hours there. A penalty per forced switch and/or a cap on their share."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def switched_clients(model: AwardModel) -> pulp.LpAffineExpression:
         kept = pulp.LpVariable(f"kept_{l}_{p}", lowBound=0, upBound=1)
         model.problem += kept <= model.w[l, p], f"kept_award_{l}_{p}"
         if hours.get((l, p), 0.0) > 0:
-            model.problem += hours[l, p] * kept <= model.expected_volume(l, p), f"kept_hours_{l}_{p}"
+            model.problem += hours[l, p] * kept <= model.guaranteed(l, p), f"kept_hours_{l}_{p}"
         switched.append(n * (1 - kept))
     return pulp.lpSum(switched)
 

@@ -1,40 +1,40 @@
-"""Cost: block hours (used or not), framework call-off, spot, unmet hours, contracts let, carers'
-travel and any rural uplift, in £ a year.
+"""Cost: block hours (used or not), call-off, residual-market purchases and unmet hours priced at
+the contract's rates in every scenario, the expected extra cost of provider failures, contracts
+let, carers' travel, and any quality credit of a cost/quality evaluation, in £ a year.
 
 Travel depends on how many providers share a lot: each covers the same ground with fewer clients
-(solver/travel.py). A lot's travel is priced as if its k providers split it evenly, the most
-travel k providers can need (travel per hour grows as a provider's share shrinks, and
-sqrt-like growth makes the even split the worst), chosen by one binary per possible k. Spot hours'
-travel is not priced here; the evaluation counts spot as one more provider in the lot."""
+(solver/travel.py). A lot's travel is priced as if its k providers split it evenly, chosen by one
+binary per possible k; the evaluation prices it the same way (`travel.lot_travel_cost_per_week`)."""
 
 from __future__ import annotations
 
 import pulp
 
-from ..awards import WEEKS_PER_YEAR, AwardModel, lot_rural_share
-from ...travel import area_sizes_km2, travel_cost_per_week, travel_minutes_per_contact_hour
-
-
-def evaluated_rate(model: AwardModel, rate: float, provider: str) -> float:
-    """The price a bid is ranked at: with a quality weight, each point above 'good' (3) takes
-    quality_weight £/hour off (Essex-style cost/quality evaluation). Reported costs use the bid."""
-    quality = float(model.instance.providers.at[provider, "quality_score"])
-    return rate - model.config.awards.quality_weight * (quality - 3.0)
+from ..awards import AwardModel
+from ..contract import WEEKS_PER_YEAR
+from ...travel import area_sizes_km2, lot_travel_cost_per_week
 
 
 def add(model: AwardModel) -> None:
     cfg = model.config
-    uplift = {l: 1 + cfg.cost.rural_uplift * lot_rural_share(model.instance, areas)
-              for l, areas in zip(model.lot_ids, model.lots)}
-    model.add_cost("block", WEEKS_PER_YEAR * pulp.lpSum(
-        evaluated_rate(model, model.prices.block[p], p) * uplift[l] * model.b[l, p] for (l, p) in model.eligible))
+    p_ = model.probability
+    calls = {(l, p, s): x + (model.fl[l, p] if model.fl else 0) for (l, p, s), x in model.x.items()}
+    model.add_cost("block", WEEKS_PER_YEAR * pulp.lpSum(model.prices(l, p)[0] * b for (l, p), b in model.b.items()))
     model.add_cost("framework", WEEKS_PER_YEAR * pulp.lpSum(
-        model.probability[s] * evaluated_rate(model, model.prices.framework[p], p) * uplift[l] * var
-        for (l, p, s), var in model.f.items()))
-    model.add_cost("spot", WEEKS_PER_YEAR * pulp.lpSum(
-        model.probability[s] * model.prices.spot * var for (l, s), var in model.spot.items()))
+        p_[s] * model.prices(l, p)[1] * hours for (l, p, s), hours in calls.items()))
+    paid = {(l, q, s): float(model.market.residual_price[model.provider_index[q], model.lot_index[l]])
+            for (l, q, s) in model.r}
+    model.add_cost("residual", WEEKS_PER_YEAR * pulp.lpSum(p_[k[2]] * paid[k] * r for k, r in model.r.items()))
     model.add_cost("unmet", WEEKS_PER_YEAR * pulp.lpSum(
-        model.probability[s] * cfg.volume.unmet_penalty_gbp_per_hour * var for (l, s), var in model.unmet.items()))
+        p_[s] * model.market.unmet_penalty * u for (l, s), u in model.u.items()))
+    if cfg.awards.quality_weight:
+        credit = {q: float(model.market.quality_credit[i]) for q, i in model.provider_index.items()}
+        model.add_cost("quality", WEEKS_PER_YEAR * (
+            pulp.lpSum(credit[p] * b for (l, p), b in model.b.items())
+            + pulp.lpSum(p_[s] * credit[p] * hours for (l, p, s), hours in calls.items())
+            + pulp.lpSum(p_[s] * credit[q] * r for (l, q, s), r in model.r.items())))
+    if model.delta:
+        model.add_cost("failures", WEEKS_PER_YEAR * model.market.failure_weight * pulp.lpSum(model.delta.values()))
     model.add_cost("contracts", cfg.cost.contract_fixed_gbp_per_year * pulp.lpSum(model.w.values()))
     if cfg.cost.travel_cost_weight > 0:
         model.add_cost("travel", cfg.cost.travel_cost_weight * WEEKS_PER_YEAR * _travel_per_week(model))
@@ -50,6 +50,5 @@ def _travel_per_week(model: AwardModel) -> pulp.LpAffineExpression:
         model.problem += pulp.lpSum(pick.values()) == 1, f"one_provider_count_{l}"
         model.problem += (pulp.lpSum(k * v for k, v in pick.items())
                           == pulp.lpSum(model.w[l, p] for p in providers)), f"provider_count_{l}"
-        terms += [travel_cost_per_week(model.instance, areas, travel_minutes_per_contact_hour(
-            model.instance, areas, 1 / k, sizes)) * v for k, v in pick.items() if k > 0]
+        terms += [lot_travel_cost_per_week(model.instance, areas, k, sizes) * v for k, v in pick.items() if k > 0]
     return pulp.lpSum(terms)
