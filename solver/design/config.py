@@ -17,7 +17,7 @@ from ..instance.problems import InputError, Problem
 
 @dataclass(frozen=True)
 class Lots:
-    count_min: int = 6
+    count_min: int = 4
     count_max: int = 10
     balance_tolerance: float | None = 0.25  # lot volume within ±this share of the mean
     volume_min: float | None = None  # hours/week; used when balance_tolerance is null
@@ -69,7 +69,7 @@ class Stability:
     enabled: bool = True
     max_provider_share: float | None = 0.5  # of all hours, in every scenario
     enforce_min_viable: bool = True
-    resilience_share: float = 0.0  # partners' reserved headroom, as a share of each award's block and ceiling
+    resilience_share: float = 0.3  # partners' reserved headroom, as a share of each award's block and ceiling
     exit_rate: float = 0.13  # awarded providers failing a year: 1 in 6 (2014-16) to 1 in 10 (2017), domain.md §3
 
 
@@ -87,6 +87,9 @@ class SolverSettings:
     gap: float = 0.01
     seed: int = 0
     lot_share_of_time: float = 0.6  # share of the time limit given to the lot stage
+    # branch-and-bound nodes per award solve: a deterministic limit (the time limit stays a cap; the
+    # award stage's `stopped_by` says which one ended the search)
+    node_limit: int | None = None
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     model = AwardModel(instance, config, lots)
     model.finalise()
     report = solve(model.problem, config.solver.name, max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began)),
-                   config.solver.gap, config.solver.seed, start=start)
+                   config.solver.gap, config.solver.seed, start=start, node_limit=config.solver.node_limit)
     if report.status in ("infeasible", "unbounded_or_infeasible"):
         elastic = AwardModel(instance, config, lots, elastic=True)
         elastic.finalise()
@@ -132,7 +132,8 @@ def _start_without_failures(instance: Instance, config: DesignConfig, lots: list
     calm = replace(config, stability=replace(config.stability, exit_rate=0.0))
     model = AwardModel(instance, calm, lots)
     model.finalise()
-    report = solve(model.problem, config.solver.name, seconds, config.solver.gap, config.solver.seed)
+    report = solve(model.problem, config.solver.name, seconds, config.solver.gap, config.solver.seed,
+                   node_limit=config.solver.node_limit)
     if not report.has_solution:
         return None
     return {v.name: float(v.varValue) for v in model.first_stage() if v.varValue is not None}
@@ -166,8 +167,15 @@ class Attempt:
     def summary(self) -> dict:
         if self.design is None:
             return {"lots": self.k, "outcome": "; ".join(self.failures)}
+        award = self.design.solve["award_stage"]
         return {"lots": self.k, "objective": round(self.objective, 2),
-                "lot_source": self.design.solve["lot_source"], "award_status": self.design.solve["award_stage"]["status"]}
+                "bound": None if award["bound"] is None else round(award["bound"], 2),
+                "lot_source": self.design.solve["lot_source"], "award_status": award["status"]}
+
+    @property
+    def bound(self) -> float:
+        bound = self.design.solve["award_stage"]["bound"] if self.design is not None else None
+        return float("-inf") if bound is None else bound
 
 
 def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float, seconds: float,
@@ -238,6 +246,10 @@ def optimise(instance: Instance, config: DesignConfig,
         raise Infeasible(_merge_failures([final, *screened]))
     best = min(candidates, key=lambda a: (a.objective, a is not final))
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
+    close = [a.k for a in screened if a.design is not None and a.k != chosen and a.bound <= best.objective
+             and best.bound <= a.objective]
+    if close:
+        best.design.solve["lot_counts_too_close_to_call"] = close
     if best is not final:
         best.design.solve["note"] = ("the screening design is kept: " + ("; ".join(
             p for places in final.failures.values() for p in places) or
