@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from solver.design.lots_heuristic import LotPartition, construct_lots
+from solver.design.lots_heuristic import Effort, LotPartition, construct_lots
 from solver.instance import load_instance
 
 ROOT = Path(__file__).parents[1]
@@ -81,6 +81,25 @@ def test_same_inputs_and_seed_give_the_same_partition() -> None:
     instance = geometric_instance(seed=4)
     lower, upper = bounds(instance[1], 6, 0.15)
     assert construct_lots(*instance, 6, lower, upper, seed=3) == construct_lots(*instance, 6, lower, upper, seed=3)
+
+
+def test_search_stops_on_its_move_budget_not_the_clock() -> None:
+    instance = geometric_instance(seed=4)
+    lower, upper = bounds(instance[1], 6, 0.15)
+    full = construct_lots(*instance, 6, lower, upper, seed=3)
+    short = construct_lots(*instance, 6, lower, upper, seed=3, effort=Effort(attempts=1, moves=200))
+    check_partition(instance, 6, short)
+    assert not full.cut_by_time and not short.cut_by_time
+    assert (short.max_violation, short.objective) >= (full.max_violation, full.objective)
+    assert short == construct_lots(*instance, 6, lower, upper, seed=3, effort=Effort(attempts=1, moves=200))
+
+
+def test_time_cap_still_gives_a_whole_partition_and_says_it_cut_in() -> None:
+    instance = grid_instance()
+    lower, upper = bounds(instance[1], 6, 0.20)
+    result = construct_lots(*instance, 6, lower, upper, time_limit=0.0)
+    check_partition(instance, 6, result)
+    assert result.cut_by_time
 
 
 def test_impossible_bounds_give_the_best_partition_with_a_violation() -> None:

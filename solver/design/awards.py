@@ -163,6 +163,9 @@ class AwardModel:
                 self.problem += self.fl[l, p] <= self.c[l, p], f"floor_in_ceiling_{l}_{p}"
             if self.h:
                 self.problem += self.h[l, p] <= self.most_hours(l, p) * award, f"headroom_award_{l}_{p}"
+            # valid and tighter than the bounds above summed: an award commits at most the capacity
+            self.problem += (self.contracted(l, p) + (self.h[l, p] if self.h else 0)
+                             <= self.capacity[p] * award), f"commit_award_{l}_{p}"
         self.committed = {}
         for p in self.providers:
             lots = self.lots_of_provider(p)
@@ -201,6 +204,9 @@ class AwardModel:
         """A residual-market purchase within the seller's lot share of its spare capacity, and none
         from a provider that holds an award in the lot."""
         self.require("residual market", f"{q} in {l} ({name})", variable, "<=", self._seller_room(l, q))
+        self._no_resale(name, l, q, variable)
+
+    def _no_resale(self, name: str, l: str, q: str, variable: pulp.LpVariable) -> None:
         if (l, q) in self.w:
             share = float(self.market.residual_share[self.provider_index[q], self.lot_index[l]])
             self.problem += variable <= share * self.capacity[q] * (1 - self.w[l, q]), f"no_resale_{name}_{l}_{q}"
@@ -265,6 +271,7 @@ class AwardModel:
                                          <= share * self.demand[l, base]), f"share_fail_{name}_{q}"
                 for q, var in bought.items():
                     self.problem += var + self.r[l, q, base] <= self._seller_room(l, q), f"residual_fail_{name}_{q}"
+                    self._no_resale(f"fail_{name}", l, q, var)
                 lost = self.guaranteed(l, p) + (self.x[l, p, base] if self.x else 0)
                 self.problem += (pulp.lpSum(calls.values()) + pulp.lpSum(bought.values()) + unmet
                                  >= lost - idle), f"demand_fail_{name}"

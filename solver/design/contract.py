@@ -8,18 +8,20 @@ A design's lots are served lot by lot, and in every lot, week by week, care is b
    guarantee only because the award model keeps a lot's blocks and floors within its lowest
    scenario's demand.
 3. **Every other hour goes to the cheapest source left open**, by the price the council ranks it at
-   (the bid, less any quality credit): an award's call-off above its floor, up to its ceiling (and,
-   when a provider of the lot has failed, up to its ceiling plus its reserved headroom) and within
-   the design's share of the lot; or the **residual market**. The residual market is every
+   (the bid, less any quality credit): an award's call-off above its floor, up to its ceiling and
+   within the design's share of the lot, or the **residual market**. The residual market is every
    provider's capacity not committed to awards (its capacity less its awards' block, ceilings and
    headroom), offered to the lots within reach of its base in proportion to their hours there, at
    its framework bid plus the spot premium plus the cost of bringing carers from its base, and never
    in a lot where it holds an award.
 4. What cannot be placed is **unmet**, priced at `volume.unmet_penalty_gbp_per_hour`.
+5. When an awarded provider fails, the hours it delivered are placed again, in the same price
+   order, with what the lot's other sources have left: its partners' unused ceilings plus their
+   reserved headroom, and the residual market's unused share. Nobody else's care moves.
 
 Because each lot draws on its own sources (an award's ceiling and headroom belong to its lot, a
 provider's residual capacity is split between lots in fixed shares), this greedy order is exactly
-the least-cost recourse of a linear programme; the award MIP states that programme and the
+the least-cost recourse of a linear programme (a failure's, of a second one on what is left); the award MIP states that programme and the
 evaluation runs the greedy, so the two price the same world. `dispatch` runs it for many rows at
 once (scenarios, failures, stress-test draws).
 
@@ -226,12 +228,15 @@ class Outcome:
 
 def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray | None = None) -> Outcome:
     """Buy `need` (rows x lots, hours/week) in the contract's order; `failed` (rows x awards) marks
-    awards whose provider has failed in that row."""
+    awards whose provider has failed in that row. A failed award's hours are bought again after the
+    lot's own dispatch, from what its other sources have left (partners' unused ceilings plus their
+    reserved headroom, the residual market's unused share): the council re-places the failed
+    provider's clients and moves nobody else's."""
     rows, lots = need.shape
     awards = len(terms.lot)
-    alive = np.ones((rows, awards), dtype=bool) if failed is None else ~failed
+    dead = np.zeros((rows, awards), dtype=bool) if failed is None else failed
     spare = np.maximum(market.capacity - terms.committed(len(market.providers)), 0.0)
-    block_paid = alive * terms.block
+    block_paid = ~dead * terms.block
     call_off = np.zeros((rows, awards))
     residual = np.zeros((rows, lots, len(market.providers)))
     unmet = np.zeros((rows, lots))
@@ -240,19 +245,15 @@ def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray 
     for l in range(lots):
         mine = np.flatnonzero(terms.lot == l)
         who = terms.provider[mine]
-        live = alive[:, mine]
+        gone = dead[:, mine]
         price = market.framework_rate[who] * market.uplift[l]
         credit = market.quality_credit[who]
-        block = block_paid[:, mine].sum(axis=1)
-        used = np.minimum(block, need[:, l])
-        idle[:, l] = block - used
-        left = need[:, l] - used
-        floors = _fill(left, live * terms.floor[mine], np.lexsort((who, price + credit)))
+        block, floor, ceiling = terms.block[mine], terms.floor[mine], terms.ceiling[mine]
+        surplus = np.maximum(block.sum() - need[:, l], 0.0)
+        left = need[:, l] - (block.sum() - surplus)
+        floors = _fill(left, np.broadcast_to(floor, (rows, len(mine))), np.lexsort((who, price + credit)))
         left = left - floors.sum(axis=1)
-        partner_failed = (~live).any(axis=1, keepdims=True)
-        ceiling = terms.ceiling[mine] + partner_failed * terms.headroom[mine]
-        share_room = market.max_share_of_lot * need[:, l:l + 1] - terms.block[mine] - terms.floor[mine]
-        award_room = live * np.maximum(np.minimum(ceiling - terms.floor[mine], share_room), 0.0)
+        share_room = market.max_share_of_lot * need[:, l:l + 1] - block - floor
         sellers = np.array([q for q in market.residual_sources(l) if q not in set(who)], dtype=int)
         seller_room = np.broadcast_to(market.residual_share[sellers, l] * spare[sellers], (rows, len(sellers)))
         seller_price = market.residual_price[sellers, l]
@@ -261,11 +262,20 @@ def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray 
         rank = np.concatenate([price + credit, seller_price + seller_credit])
         kind = np.concatenate([np.zeros(len(mine)), np.ones(len(sellers))])
         order = np.lexsort((np.concatenate([who, sellers]), kind, rank))
-        taken = _fill(left, np.concatenate([award_room, seller_room], axis=1), order)
+        room = np.maximum(np.minimum(ceiling - floor, share_room), 0.0)
+        taken = _fill(left, np.concatenate([room, seller_room], axis=1), order)
         above, bought = taken[:, :len(mine)], taken[:, len(mine):]
-        call_off[:, mine] = floors + above
+        short = left - taken.sum(axis=1)
+        # a failed award's hours (less any idle block) bought again; its partners' headroom opens
+        lost = np.maximum((gone * (block + floors + above)).sum(axis=1) - surplus, 0.0)
+        opened = gone.any(axis=1, keepdims=True) * terms.headroom[mine]
+        room_after = ~gone * np.maximum(np.minimum(ceiling + opened - floor, share_room) - above, 0.0)
+        again = _fill(lost, np.concatenate([room_after, seller_room - bought], axis=1), order)
+        call_off[:, mine] = ~gone * (floors + above + again[:, :len(mine)])
+        bought = bought + again[:, len(mine):]
         residual[:, l, sellers] = bought
-        unmet[:, l] = left - taken.sum(axis=1)
+        unmet[:, l] = short + lost - again.sum(axis=1)
+        idle[:, l] = np.maximum(block_paid[:, mine].sum(axis=1) - need[:, l], 0.0)
         cost["block"][:, l] = block_paid[:, mine] @ (market.block_rate[who] * market.uplift[l])
         cost["framework"][:, l] = call_off[:, mine] @ price
         cost["residual"][:, l] = bought @ seller_price

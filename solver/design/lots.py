@@ -10,10 +10,15 @@ which need not be centre-grown, is kept whenever it is better, and the result sa
 
 Pipeline: construction heuristic -> location-allocation from its centres (small exact MIPs with
 the centres fixed; always feasible for the full model) -> the full MIP warm-started from it.
+
+Every stage stops on counted effort — the heuristic's attempts and moves, a number of
+location-allocation rounds, a node limit on each MIP — so a seed gives the same lots under any
+machine load. Time limits are only caps; the result says when one cut in.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 
@@ -23,8 +28,12 @@ import pulp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
-from .lots_heuristic import LotPartition, construct_lots
+from .lots_heuristic import Effort, LotPartition, construct_lots
 from .mip import SolveReport, solve
+
+RELOCATE_ROUNDS = 4  # location-allocation rounds at most
+RELOCATE_GAP = 1e-4
+NODE_LIMIT = 50  # branch-and-bound nodes per MIP: shire's lot MIPs close their gap in under 30
 
 
 @dataclass(frozen=True)
@@ -132,27 +141,35 @@ def spread_centres(problem: LotProblem, order: np.ndarray, chosen: list[int]) ->
 
 
 def relocate(problem: LotProblem, order: np.ndarray, centres: list[int], solver: str,
-             time_limit: float, seed: int, rounds: int = 4) -> LotPartition | None:
+             time_limit: float | None, seed: int, rounds: int = RELOCATE_ROUNDS,
+             node_limit: int | None = NODE_LIMIT) -> tuple[LotPartition | None, bool]:
     """Location-allocation from given centres: assign areas to the fixed centres exactly (a small
-    MIP with the full model's rules), move each centre to its lot's best member, repeat while the
-    objective falls. The result is feasible for the full model, so it makes a valid warm start."""
+    MIP with the full model's rules, at most `node_limit` nodes), move each centre to its lot's
+    best member, repeat while the objective falls, at most `rounds` times. The result is feasible
+    for the full model, so it makes a valid warm start. Also says whether `time_limit` (seconds,
+    None: none) cut in."""
     best: LotPartition | None = None
-    deadline = time.perf_counter() + time_limit
+    cut = False
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
     for _ in range(rounds):
         remaining = deadline - time.perf_counter()
         if remaining <= 0.5:
-            break
+            return best, True
         model, z = build_lot_model(problem, allowed_pairs(problem, order, centres))
-        report = solve(model, solver, remaining, 1e-4, seed)
+        report = solve(model, solver, None if math.isinf(remaining) else remaining, RELOCATE_GAP, seed,
+                       node_limit=node_limit)
+        cut = report.stopped_by == "time"
         if not report.has_solution:
             break
         found = _read(problem, z)
         if best is not None and found.objective >= best.objective - 1e-6:
             break
         best = found
+        if cut:
+            break
         centres = [min(members, key=lambda c: (sum(problem.objective_weight[i] * problem.distance[i, c] for i in members),
                                                c)) for members in found.members]
-    return best
+    return best, cut
 
 
 def start_values(partition: LotPartition, z: dict[tuple[int, int], pulp.LpVariable]) -> dict[str, float] | None:
@@ -172,23 +189,35 @@ class LotResult:
     source: str  # which method found them
     report: SolveReport | None  # the full MIP's own report, when it ran
     heuristic: LotPartition  # the construction heuristic's cut, kept to explain failures
+    cut_by_time: bool = False  # a time cap cut a stage short: the lots may depend on machine load
 
 
-def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float = 60.0, gap: float = 1e-4,
-               seed: int = 0, heuristic_seconds: float = 5.0, exact: bool = True) -> LotResult:
+def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | None = 60.0, gap: float = 1e-4,
+               seed: int = 0, heuristic_seconds: float | None = None, exact: bool = True,
+               node_limit: int | None = NODE_LIMIT, heuristic_effort: Effort = Effort()) -> LotResult:
     """Heuristic cut, location-allocation from its centres, then (when `exact`) the full MIP warm
-    started from that; the best lots found win, and the result says where they came from."""
+    started from that; the best lots found win, and the result says where they came from.
+
+    Work is counted: `heuristic_effort`, at most `RELOCATE_ROUNDS` location-allocation rounds, and
+    at most `node_limit` nodes in each MIP. `time_limit` caps the whole call and `heuristic_seconds`
+    the heuristic (seconds, None: no cap); `cut_by_time` says whether a cap cut in.
+    """
     began = time.perf_counter()
+
+    def remaining() -> float | None:
+        return None if time_limit is None else time_limit - (time.perf_counter() - began)
+
     graph = problem.graph if problem.graph is not None else nx.complete_graph(len(problem.weight))
+    caps = [c for c in (heuristic_seconds, time_limit) if c is not None]
     heuristic = construct_lots(graph, problem.weight, problem.distance, problem.k, problem.lower, problem.upper,
-                               seed=seed, time_limit=heuristic_seconds, contiguous=problem.graph is not None)
+                               seed=seed, time_limit=min(caps, default=None), contiguous=problem.graph is not None,
+                               effort=heuristic_effort)
     heuristic = replace(heuristic, objective=objective_of(problem, heuristic))
     usable = heuristic.max_violation <= 1e-6 and _non_rural_ok(problem, heuristic)
     order = graph_order(problem)
-    located = None
-    if usable:
-        share = 0.25 if exact else 1.0
-        located = relocate(problem, order, heuristic.centres, solver, share * time_limit, seed)
+    located, cut = (relocate(problem, order, heuristic.centres, solver, remaining(), seed, node_limit=node_limit)
+                    if usable else (None, False))
+    cut |= heuristic.cut_by_time
     candidates = [(located, "location-allocation from the heuristic's centres"),
                   (heuristic if usable else None, "construction heuristic")]
     report = None
@@ -196,14 +225,17 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float = 6
         known = [c for p in (located, heuristic if usable else None) if p for c in p.centres]
         model, z = build_lot_model(problem, allowed_pairs(problem, order, spread_centres(problem, order, known)))
         start = start_values(located, z) if located else None
-        report = solve(model, solver, max(1.0, time_limit - (time.perf_counter() - began)), gap, seed, start)
+        left = remaining()
+        report = solve(model, solver, None if left is None else max(1.0, left), gap, seed, start,
+                       node_limit=node_limit)
+        cut |= report.stopped_by == "time"
         if report.has_solution:
             candidates.insert(0, (_read(problem, z), f"MIP ({report.status})"))
     found = [(p, source) for p, source in candidates if p is not None]
     if not found:
-        return LotResult(None, "none", report, heuristic)
+        return LotResult(None, "none", report, heuristic, cut)
     best, source = min(found, key=lambda item: item[0].objective - (1e-6 if item[1].startswith("MIP") else 0))
-    return LotResult(best, source, report, heuristic)
+    return LotResult(best, source, report, heuristic, cut)
 
 
 def _non_rural_ok(problem: LotProblem, partition: LotPartition) -> bool:

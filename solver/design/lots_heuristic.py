@@ -10,16 +10,21 @@ Method: k-means++ seeds, region growing (the lightest lot claims its nearest fre
   2. improvement: single boundary-area moves that keep the donor connected, re-centring, and
      recombination cuts chosen for objective, until nothing improves.
 Volume violation is always reduced before the objective. The whole thing runs a few times from
-different seeds and the best attempt is kept. Results are deterministic for a given seed unless
-`time_limit` cuts the search short.
+different seeds and the best attempt is kept.
+
+Effort is counted, not timed: a fixed number of attempts, and in each attempt a budget of moves per
+phase (rebalancing; improvement), a move being one area considered — each area of a local-search
+sweep, each area of a recombined pair. So a seed gives the same partition whatever the machine's
+load; the optional `time_limit` is only a safety cap, and the result says when it cut in.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -27,6 +32,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import depth_first_order, minimum_spanning_tree
 
 ATTEMPTS = 4  # independent construction + search runs; the best is kept
+MOVES_PER_PHASE = 200_000  # areas considered per phase of an attempt; the shipped instances need under 80,000
 BALANCE_PATIENCE = 5  # rebalancing rounds without less violation before giving up
 MAX_COSTED_CUTS = 32  # recombination cuts whose objective is evaluated, most even first
 VOLUME_TOL = 1e-9  # hours; smaller changes in volume violation count as none
@@ -39,6 +45,15 @@ class LotPartition:
     members: list[list[int]]  # area indices of each lot, sorted
     objective: float  # sum over areas of weight[i] * distance[i, centre of its lot]
     max_violation: float  # 0.0 when every lot volume is within [lower, upper]; else the largest hours outside the bounds
+    cut_by_time: bool = False  # the wall-clock cap stopped the search before its counted effort was spent
+
+
+@dataclass(frozen=True)
+class Effort:
+    """How much search `construct_lots` does: attempts, and moves per phase of each attempt."""
+
+    attempts: int = ATTEMPTS
+    moves: int = MOVES_PER_PHASE
 
 
 @dataclass(frozen=True)
@@ -61,18 +76,21 @@ class _Instance:
 
 
 def construct_lots(graph: nx.Graph, weight: np.ndarray, distance: np.ndarray, k: int,
-                   lower: float, upper: float, seed: int = 0, time_limit: float = 10.0,
-                   contiguous: bool = True) -> LotPartition:
+                   lower: float, upper: float, seed: int = 0, time_limit: float | None = None,
+                   contiguous: bool = True, effort: Effort = Effort()) -> LotPartition:
     """Cut the areas (graph nodes 0..n-1) into k lots; see the module docstring for the method.
 
     Never raises for unreachable bounds: the best partition found is returned with
     `max_violation > 0`. With `contiguous=False` the graph is ignored and lots need not be
-    connected.
+    connected. `time_limit` (seconds, None: none) caps the wall-clock time; when it cuts the
+    search short the result has `cut_by_time` set and may depend on the machine's speed.
     """
     weight = np.asarray(weight, dtype=float)
     n = len(weight)
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of areas ({n}), got {k}")
+    if effort.attempts < 1 or effort.moves < 1:
+        raise ValueError(f"the effort needs at least one attempt and one move, got {effort}")
     # Adjacency matters only for contiguity (callers may pass a complete graph otherwise).
     neighbours = [sorted(j for j in graph.neighbors(i) if j != i) for i in range(n)] if contiguous else []
     edges = np.array([(i, j) for i, near in enumerate(neighbours) for j in near if i < j],
@@ -80,15 +98,18 @@ def construct_lots(graph: nx.Graph, weight: np.ndarray, distance: np.ndarray, k:
     instance = _Instance(weight, np.asarray(distance, dtype=float), k, lower, upper, contiguous,
                          neighbours, edges)
     rng = np.random.default_rng(seed)
-    deadline = time.perf_counter() + time_limit
+    deadline = math.inf if time_limit is None else time.perf_counter() + time_limit
     best: LotPartition | None = None
-    for _ in range(ATTEMPTS):
-        found = _Search(instance, rng, deadline).run()
+    cut = False
+    for attempt in range(effort.attempts):
+        if attempt and time.perf_counter() > deadline:
+            cut = True
+            break
+        found = _Search(instance, rng, effort.moves, deadline).run()
+        cut |= found.cut_by_time
         if best is None or (found.max_violation, found.objective) < (best.max_violation, best.objective):
             best = found
-        if time.perf_counter() > deadline:
-            break
-    return best
+    return replace(best, cut_by_time=cut)
 
 
 def _spread_seeds(weight: np.ndarray, distance: np.ndarray, k: int,
@@ -123,8 +144,10 @@ def _cut_side(order: np.ndarray, size: np.ndarray, cut: int) -> np.ndarray:
 class _Search:
     """One attempt: a mutable partition and the moves that improve it."""
 
-    def __init__(self, instance: _Instance, rng: np.random.Generator, deadline: float) -> None:
-        self.instance, self.rng, self.deadline = instance, rng, deadline
+    def __init__(self, instance: _Instance, rng: np.random.Generator, moves: int, deadline: float) -> None:
+        self.instance, self.rng, self.moves, self.deadline = instance, rng, moves, deadline
+        self.budget = moves  # moves left in the current phase
+        self.cut_by_time = False
         self.weight, self.distance = instance.weight, instance.distance
         self.neighbours = instance.neighbours
         self.label = [-1] * len(instance.weight)
@@ -135,7 +158,9 @@ class _Search:
     def run(self) -> LotPartition:
         self.grow(_spread_seeds(self.weight, self.distance, self.instance.k, self.rng))
         if self.instance.contiguous:
+            self.budget = self.moves
             self.rebalance()
+        self.budget = self.moves
         self.improve()
         return self.result()
 
@@ -144,8 +169,13 @@ class _Search:
     def total_violation(self) -> float:
         return sum(self.instance.violation(v) for v in self.volume)
 
-    def out_of_time(self) -> bool:
-        return time.perf_counter() > self.deadline
+    def stop(self) -> bool:
+        """Whether the current phase must end: its moves are spent, or the time cap has passed."""
+        if self.budget <= 0:
+            return True
+        if time.perf_counter() > self.deadline:
+            self.cut_by_time = True
+        return self.cut_by_time
 
     def assign(self, area: int, lot: int) -> None:
         old = self.label[area]
@@ -211,8 +241,9 @@ class _Search:
     # ---- single-area moves -------------------------------------------------------------------
 
     def local_search(self) -> None:
-        """Move single areas and re-centre lots until neither improves anything."""
-        while not self.out_of_time():
+        """Move single areas and re-centre lots until neither improves anything (or the phase ends)."""
+        while not self.stop():
+            self.budget -= len(self.label)
             moved = sum(self._try_move(area) for area in range(len(self.label)))
             if not moved and not self._recentre():
                 return
@@ -287,7 +318,7 @@ class _Search:
         overfull lot to a distant underfull one.
         """
         best, idle = self.total_violation(), 0
-        while best > VOLUME_TOL and idle < BALANCE_PATIENCE and not self.out_of_time():
+        while best > VOLUME_TOL and idle < BALANCE_PATIENCE and not self.stop():
             if not self._recombine_all(balance=True):
                 return
             violation = self.total_violation()
@@ -296,8 +327,7 @@ class _Search:
     def improve(self) -> None:
         """Local search, then rounds of recombination and local search while they improve."""
         self.local_search()
-        while (self.instance.contiguous and not self.out_of_time()
-               and self._recombine_all(balance=False)):
+        while self.instance.contiguous and not self.stop() and self._recombine_all(balance=False):
             self.local_search()
 
     def _recombine_all(self, balance: bool) -> bool:
@@ -307,7 +337,7 @@ class _Search:
         ends = np.sort(ends[ends[:, 0] != ends[:, 1]], axis=1)
         accepted = False
         for a, b in np.unique(ends, axis=0).tolist():
-            if self.out_of_time() or (balance and self.total_violation() <= VOLUME_TOL):
+            if self.stop() or (balance and self.total_violation() <= VOLUME_TOL):
                 break
             accepted |= self._recombine(a, b, balance)
         return accepted
@@ -320,6 +350,7 @@ class _Search:
         current pair.
         """
         areas = np.fromiter(sorted(self.members[a] | self.members[b]), dtype=int)
+        self.budget -= len(areas)
         tree = self._random_spanning_tree(areas)
         if tree is None:
             return False  # no longer adjacent after an earlier recombination this round
@@ -393,4 +424,5 @@ class _Search:
         volumes = [float(self.weight[m].sum()) for m in members]
         return LotPartition(centres=[self.centre[lot] for lot in lots], members=members,
                             objective=float(sum(self.lot_cost(lot) for lot in lots)),
-                            max_violation=max(self.instance.violation(v) for v in volumes))
+                            max_violation=max(self.instance.violation(v) for v in volumes),
+                            cut_by_time=self.cut_by_time)

@@ -4,8 +4,9 @@ PuLP maps a HiGHS time-limited incumbent to "Optimal"; this module reads the sol
 and dual bound directly, so a design is only ever called optimal when the solver proved it.
 
 A node limit is a deterministic amount of work: with it (and a time limit large enough never to be
-reached) the same model, options and seed give the same solution on any machine under any load.
-The report says which limit, if any, ended the search.
+reached) the same model, options and seed give the same solution however busy the machine is, and
+HiGHS gives the same with 1, 2 or the default number of threads. The report says which limit, if
+any, ended the search.
 """
 
 from __future__ import annotations
