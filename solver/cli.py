@@ -266,7 +266,7 @@ def override_solver(config, args: argparse.Namespace):
     from dataclasses import replace
 
     changes = {k: v for k, v in (("name", args.solver), ("time_limit", args.time_limit), ("gap", args.gap),
-                                 ("seed", args.seed)) if v is not None}
+                                 ("seed", args.seed), ("node_limit", args.node_limit)) if v is not None}
     return replace(config, solver=replace(config.solver, **changes))
 
 
@@ -318,7 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
     sub.add_argument("--out", type=Path, default=Path("out/design"), help="folder to write (default out/design)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds in all (default from the config)")
+    sub.add_argument("--time-limit", type=float, default=None,
+                     help="seconds in all, a cap (default from the config: 600)")
+    sub.add_argument("--node-limit", type=int, default=None,
+                     help="branch-and-bound nodes of the final award solve, the deterministic limit (default 30)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
 
@@ -344,7 +347,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rules to score the current design under (default: balanced)")
     sub.add_argument("--out", type=Path, default=Path("out/compare"), help="folder to write (default out/compare)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per design (default from each config)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per design, a cap (default from each config)")
+    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per design (default from each config)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver seed and stress-test seed (default 0)")
     sub.add_argument("--draws", type=int, default=500, help="stress-test draws per design (default 500)")
@@ -417,7 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--mark", type=Path, nargs="+", default=None, help="design.json files to place on the chart")
     sub.add_argument("--out", type=Path, default=Path("out/frontier"), help="folder to write (default out/frontier)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per point (default from the config)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per point, a cap (default from the config)")
+    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per point (default from the config)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
     return parser

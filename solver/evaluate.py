@@ -34,6 +34,7 @@ WHOSE = {
     "quality": "none: the quality credit of a cost/quality evaluation ranks bids, no money changes hands",
 }
 RECONCILE_TOLERANCE = 0.01
+VIABILITY_TOLERANCE = 0.05  # hours/week: designs record hours rounded down to the hundredth
 
 
 def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[str, Any]:
@@ -90,10 +91,13 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
         "hhi_before": round(hhi(incumbent_hours), 0),
         "hhi_after": round(hhi(volumes[volumes > 0]), 0),
         "largest_share": round(float(volumes.max() / all_hours), 4) if len(volumes) else 0.0,
+        # what the share cap bounds: block and call-off ceilings over all hours of the lowest scenario
+        "largest_contracted_share": round(float(np.bincount(terms.provider, terms.block + terms.ceiling).max()
+                                                / need.sum(axis=1).min()), 4) if len(terms.lot) else 0.0,
         "providers_awarded": len(awarded),
         "incumbents_retained": len(set(awarded) & set(incumbent_hours.index)),
         "incumbents_losing_all_work": sorted(set(incumbent_hours.index[incumbent_hours > 0]) - set(awarded)),
-        "providers_below_viability": sorted(p for p in awarded if guaranteed[p] < minimum[p] - 1e-6),
+        "providers_below_viability": sorted(p for p in awarded if guaranteed[p] < minimum[p] - VIABILITY_TOLERANCE),
         "failures": failures.round(2).to_dict(orient="records"),
         "worst_single_failure": worst,
         "rural_hours_met_share": round(1 - rural_unmet / rural_demand, 4) if rural_demand > 0 else 1.0,

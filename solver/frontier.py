@@ -25,11 +25,11 @@ from .design.result import read_design
 from .evaluate import evaluate
 from .instance import Instance
 
-AGAINST = {"continuity": "switched_share", "stability": "largest_share"}
+AGAINST = {"continuity": "switched_share", "stability": "largest_contracted_share"}
 LABELS = {"continuity": "share of clients forced to switch provider",
-          "stability": "largest provider's share of all hours"}
+          "stability": "largest provider's contracted hours (block and call-off ceilings), share of the lowest scenario's hours"}
 HEADINGS = {"cap": "cap", "status": "status", "objective": "objective", "expected_cost_gbp_per_year": "£/yr",
-            "cost_per_contact_hour_gbp": "£/h", "switched_share": "switched", "largest_share": "top share",
+            "cost_per_contact_hour_gbp": "£/h", "switched_share": "switched", "largest_contracted_share": "top share",
             "hhi_after": "HHI", "award_status": "award stage", "award_gap": "gap", "seconds": "s"}
 FORMATS = {"cap": "{:.1%}", "switched": "{:.1%}", "top share": "{:.1%}", "objective": "£{:,.0f}", "£/yr": "£{:,.0f}",
            "£/h": "£{:.2f}", "gap": "{:.2%}", "s": "{:.1f}"}
@@ -45,7 +45,7 @@ def capped(config: DesignConfig, against: str, cap: float | None) -> DesignConfi
 def measure(instance: Instance, kpis: dict[str, Any], against: str) -> float:
     if against == "continuity":
         return kpis["clients_forced_to_switch"] / float(instance.incumbency["clients"].sum())
-    return kpis["largest_share"]
+    return kpis["largest_contracted_share"]
 
 
 def point(instance: Instance, config: DesignConfig, against: str, cap: float | None) -> dict[str, Any]:
@@ -63,7 +63,8 @@ def point(instance: Instance, config: DesignConfig, against: str, cap: float | N
     return row | {"status": "ok", "objective": award["objective"],
                   "expected_cost_gbp_per_year": kpis["expected_cost_gbp_per_year"],
                   "cost_per_contact_hour_gbp": kpis["cost_per_contact_hour_gbp"],
-                  "switched_share": measure(instance, kpis, "continuity"), "largest_share": kpis["largest_share"],
+                  "switched_share": measure(instance, kpis, "continuity"),
+                  "largest_contracted_share": kpis["largest_contracted_share"],
                   "hhi_after": kpis["hhi_after"], "award_status": award["status"], "award_gap": award["gap"],
                   "seconds": time.perf_counter() - began}
 
@@ -82,7 +83,7 @@ def trace(instance: Instance, config: DesignConfig, points: int = 6, against: st
         progress(f"point {i} of {points}: {against} cap {cap:.1%}")
         rows.append(point(instance, config, against, float(cap)))
     table = pd.DataFrame(rows, columns=["cap", "status", "objective", "expected_cost_gbp_per_year",
-                                        "cost_per_contact_hour_gbp", "switched_share", "largest_share", "hhi_after",
+                                        "cost_per_contact_hour_gbp", "switched_share", "largest_contracted_share", "hhi_after",
                                         "award_status", "award_gap", "seconds", "explanation"])
     table.index = pd.RangeIndex(1, len(table) + 1, name="point")
     return table

@@ -62,6 +62,11 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
             report = solve.get(stage)
             if report:
                 console.print(f"[bold]{stage.replace('_', ' ')}[/bold]: {_describe(report)}", highlight=False)
+        if "reproducible" in solve:
+            console.print("[bold]reproducible[/bold]: " + (
+                "yes: every decision was bounded by counted work (nodes, moves), none by the clock"
+                if solve["reproducible"] else "[yellow]no[/yellow]: a time limit cut a stage short, so the design may "
+                "differ on a busier or faster machine; raise --time-limit (or lower --node-limit)"), highlight=False)
         if "lot_source" in solve:
             console.print(f"[bold]lots from[/bold]: {solve['lot_source']}", highlight=False)
         for tried in solve.get("lot_counts_tried", []):

@@ -165,7 +165,8 @@ def test_design_command_writes_outputs_and_round_trips(tiny, tmp_path: Path) -> 
         assert (out / name).exists()
     design = read_design(out / "design.json", tiny)
     assert design.to_dict() == json.loads((out / "design.json").read_text())
-    assert design.solve["award_stage"]["status"] in ("optimal", "within_gap")
+    award = design.solve["award_stage"]
+    assert award["status"] in ("optimal", "within_gap", "feasible") and 0 <= award["gap"] < 1
 
 
 def test_time_limited_run_is_not_called_optimal() -> None:

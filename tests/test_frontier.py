@@ -60,5 +60,5 @@ def test_frontier_command_writes_table_and_chart(tmp_path: Path) -> None:
     table = pd.read_csv(out / "frontier.csv", index_col="point")
     assert len(table) == 3
     check_monotone(table)
-    assert table["largest_share"].iloc[-1] <= table["largest_share"].iloc[0]
+    assert table["largest_contracted_share"].iloc[-1] <= table["largest_contracted_share"].iloc[0]
     assert (out / "frontier.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -233,13 +233,6 @@ class AwardModel:
                 bought = pulp.lpSum(self.r[l, q, s] for q in self._sellers(l))
                 self.problem += supplied + bought + self.u[l, s] >= self.demand[l, s], f"demand_{l}_{s}"
 
-    def recourse_cost(self, l: str, s: str) -> pulp.LpAffineExpression:
-        """Ranked £/week of lot l's call-off above the floors, residual market and unmet in scenario s."""
-        calls = [self.prices(l, p)[1] + self.prices(l, p)[2] for p in self.pairs_of_lot(l)] if self.x else []
-        return (pulp.lpSum(price * self.x[l, p, s] for price, p in zip(calls, self.pairs_of_lot(l)))
-                + pulp.lpSum(self._seller_price(l, q) * self.r[l, q, s] for q in self._sellers(l))
-                + self.market.unmet_penalty * self.u[l, s])
-
     def _failures(self) -> None:
         """The failure of each awarded provider p in the base scenario: the hours it delivered in lot l
         (block, floor and call-off; less any idle block, which needs no replacing) are bought again

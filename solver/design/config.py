@@ -83,13 +83,13 @@ class Coverage:
 @dataclass(frozen=True)
 class SolverSettings:
     name: str = "highs"
-    time_limit: float = 60.0
+    time_limit: float = 600.0  # seconds in all: a cap; the node limits decide, so a run is reproducible
     gap: float = 0.01
     seed: int = 0
     lot_share_of_time: float = 0.6  # share of the time limit given to the lot stage
-    # branch-and-bound nodes per award solve: a deterministic limit (the time limit stays a cap; the
-    # award stage's `stopped_by` says which one ended the search)
-    node_limit: int | None = None
+    # branch-and-bound nodes of the final award solve: a deterministic limit (the time limit stays a
+    # cap; the award stage's `stopped_by` says which one ended the search)
+    node_limit: int | None = 30
 
 
 @dataclass(frozen=True)

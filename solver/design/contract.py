@@ -82,9 +82,6 @@ class Market:
         """The base scenario (the first), in which failures are priced."""
         return 0
 
-    def lowest_demand(self) -> np.ndarray:
-        return self.demand.min(axis=1)
-
     def residual_sources(self, lot: int) -> list[int]:
         """Providers offering residual-market hours in the lot."""
         if not self.spot:
@@ -274,7 +271,7 @@ def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray 
         call_off[:, mine] = ~gone * (floors + above + again[:, :len(mine)])
         bought = bought + again[:, len(mine):]
         residual[:, l, sellers] = bought
-        unmet[:, l] = short + lost - again.sum(axis=1)
+        unmet[:, l] = np.maximum(short + lost - again.sum(axis=1), 0.0)  # never below 0 by rounding
         idle[:, l] = np.maximum(block_paid[:, mine].sum(axis=1) - need[:, l], 0.0)
         cost["block"][:, l] = block_paid[:, mine] @ (market.block_rate[who] * market.uplift[l])
         cost["framework"][:, l] = call_off[:, mine] @ price

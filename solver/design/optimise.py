@@ -4,8 +4,10 @@ The lot stage cuts the county into contiguous, volume-bounded lots that keep car
 each lot's centre; the award stage chooses providers, block hours and recourse for those lots with
 every concern in play. The joint problem (lots and awards at once) is far too large for an exact
 model at county scale, so the output says it was decomposed and gives each stage's own status,
-bound and gap. When several lot counts are allowed, each is screened quickly and the cheapest gets
-the exact solve.
+bound and gap. When several lot counts are allowed, each is screened with the same counted effort
+and the cheapest gets the exact solve; counts whose costs lie within each other's gaps are named.
+Every decision is bounded by counted work (heuristic moves, branch-and-bound nodes), so a seed gives
+the same design on a busy machine; the time limit is a cap, and the design says when it cut in.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .awards import AwardModel, group_slacks
 from .config import DesignConfig
 from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
-from .mip import SolveReport, relative_gap, solve
+from .mip import PROVEN_GAP, SolveReport, relative_gap, solve
 from .contract import dispatch, expected_framework, market_of
 from .result import Award, Design, Lot
 
@@ -31,7 +33,7 @@ MAX_LOT_COUNTS_TRIED = 4
 SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
 MIN_AWARD_SECONDS = 2.0
 MIN_EXACT_SECONDS = 5.0
-WARM_START_SHARE = 0.4  # of the award stage's time, for the model without failure worlds
+SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
 
 
 @dataclass
@@ -100,43 +102,62 @@ def explain_lots(problem: LotProblem, heuristic: LotPartition) -> dict[str, list
     return {family: places}
 
 
-def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float
-                 ) -> tuple[AwardModel, SolveReport]:
-    """The award MIP; then, with its contract terms fixed, the recourse re-solved to optimality, so
-    the reported terms are the least-cost dispatch of those awards (the evaluation's)."""
+def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float,
+                 node_limit: int | None) -> tuple[AwardModel, SolveReport]:
+    """Awards for these lots, with the solver's true status, bound and gap.
+
+    The awards are chosen by branch and bound on the model without its failure worlds (a fraction
+    of its size) within `node_limit` nodes; then the full model, those awards fixed, prices every
+    failure and re-optimises the contract terms (a linear programme), and the full model's LP
+    relaxation bounds what any awards could cost. Without failure worlds the MIP is the whole
+    model, and with its terms fixed the recourse is re-solved, so the reported terms are always the
+    least-cost dispatch of the design's awards (the evaluation's)."""
     began = time.perf_counter()
-    start = _start_without_failures(instance, config, lots, WARM_START_SHARE * time_limit)
-    model = AwardModel(instance, config, lots)
-    model.finalise()
-    report = solve(model.problem, config.solver.name, max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began)),
-                   config.solver.gap, config.solver.seed, start=start, node_limit=config.solver.node_limit)
+    failures = config.stability.exit_rate > 0
+    calm_config = replace(config, stability=replace(config.stability, exit_rate=0.0)) if failures else config
+    calm = AwardModel(instance, calm_config, lots)
+    calm.finalise()
+    settings = config.solver
+    report = solve(calm.problem, settings.name, time_limit, settings.gap, settings.seed, node_limit=node_limit)
     if report.status in ("infeasible", "unbounded_or_infeasible"):
-        elastic = AwardModel(instance, config, lots, elastic=True)
+        elastic = AwardModel(instance, calm_config, lots, elastic=True)
         elastic.finalise()
-        elastic_report = solve(elastic.problem, config.solver.name, time_limit, config.solver.gap, config.solver.seed)
+        elastic_report = solve(elastic.problem, settings.name, time_limit, settings.gap, settings.seed)
         if elastic_report.has_solution and elastic.used_slacks():
             raise Infeasible(group_slacks(elastic.used_slacks()))
         raise Infeasible({"award stage": [f"the solver reports '{report.status}' and the elastic model "
                                           f"'{elastic_report.status}'"]})
-    if report.has_solution:
-        report = _resolve_recourse(model, report)
-    return model, report
-
-
-def _start_without_failures(instance: Instance, config: DesignConfig, lots: list[list[str]],
-                            seconds: float) -> dict[str, float] | None:
-    """A warm start for the award model: the same model without its failure worlds (a fraction of
-    its size), whose contract terms the full model completes."""
-    if config.stability.exit_rate <= 0:
-        return None
-    calm = replace(config, stability=replace(config.stability, exit_rate=0.0))
-    model = AwardModel(instance, calm, lots)
-    model.finalise()
-    report = solve(model.problem, config.solver.name, seconds, config.solver.gap, config.solver.seed,
-                   node_limit=config.solver.node_limit)
     if not report.has_solution:
-        return None
-    return {v.name: float(v.varValue) for v in model.first_stage() if v.varValue is not None}
+        return calm, report
+    if not failures:
+        return calm, _resolve_recourse(calm, report)
+    model = AwardModel(instance, config, lots)
+    model.finalise()
+    left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
+    bound = _relaxation_bound(model, left)
+    chosen = {v.name: round(v.varValue or 0.0) for v in calm.problem.variables() if v.cat == pulp.LpInteger}
+    for variable in model.problem.variables():
+        if variable.name in chosen:
+            variable.lowBound = variable.upBound = chosen[variable.name]
+    fixed = solve(model.problem, settings.name, left, 1e-9, settings.seed)
+    if not fixed.has_solution:
+        raise RuntimeError(f"the award model with its awards fixed could not be solved ({fixed.status})")
+    gap = relative_gap(fixed.objective, bound)
+    status = "optimal" if gap is not None and gap <= PROVEN_GAP else (
+        "within_gap" if gap is not None and gap <= settings.gap else "feasible")
+    return model, SolveReport(report.solver, status, fixed.objective, bound, gap, time.perf_counter() - began,
+                              report.stopped_by)
+
+
+def _relaxation_bound(model: AwardModel, seconds: float) -> float | None:
+    """The full model's LP relaxation: a bound on the cost of any awards for these lots."""
+    integers = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
+    for variable in integers:
+        variable.cat = pulp.LpContinuous
+    relaxed = solve(model.problem, model.config.solver.name, seconds, 1e-9, model.config.solver.seed)
+    for variable in integers:
+        variable.cat = pulp.LpInteger
+    return relaxed.objective if relaxed.status == "optimal" else None
 
 
 def _resolve_recourse(model: AwardModel, report: SolveReport) -> SolveReport:
@@ -189,7 +210,7 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
         progress(f"lots: cutting {len(instance.areas)} areas into {k} lots ({'exact' if exact else 'screening'})")
         problem = lot_problem(instance, config, k)
         result = solve_lots(problem, config.solver.name, lot_seconds, config.solver.gap, config.solver.seed,
-                            heuristic_seconds=min(10.0, max(1.0, 0.2 * lot_seconds)), exact=exact)
+                            exact=exact)
         if result.partition is None:
             return Attempt(k, failures=explain_lots(problem, result.heuristic))
         partition = result.partition
@@ -198,13 +219,15 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
     progress(f"awards: choosing providers for {k} lot(s)")
     award_seconds = max(MIN_AWARD_SECONDS, seconds - (time.perf_counter() - began))
     try:
-        model, report = solve_awards(instance, config, lots, award_seconds)
+        model, report = solve_awards(instance, config, lots, award_seconds,
+                                     config.solver.node_limit if exact else SCREENING_NODES)
     except Infeasible as infeasible:
         return Attempt(k, failures={family: [f"with {k} lots: {p}" for p in places]
                                     for family, places in infeasible.explanation.items()})
     if not report.has_solution:
         return Attempt(k, failures={"time": [f"with {k} lots the award model found no solution in "
-                                             f"{award_seconds:.0f} s; raise --time-limit"]})
+                                             f"{award_seconds:.0f} s or its node limit; raise --time-limit "
+                                             "or solver.node_limit"]})
     return Attempt(k, _design(instance, config, partition, lots, model, result, report), report.objective)
 
 
@@ -212,9 +235,9 @@ def optimise(instance: Instance, config: DesignConfig,
              progress: Callable[[str], None] = lambda message: None) -> Design:
     """The best design found under `config`; raises Infeasible with an explanation.
 
-    With several allowed lot counts, each is screened quickly (heuristic lots, a short award
-    solve) within a share of the time limit; the best count then gets the rest of the time: the
-    exact lot MIP and a full award solve. Model building counts against the limit too.
+    With several allowed lot counts, each is screened with the same effort (heuristic lots with
+    location-allocation, the award model's root node) within a share of the time limit; the best
+    count then gets the exact lot MIP and the full award solve (`solver.node_limit` nodes).
     """
     began = time.perf_counter()
     total = config.solver.time_limit
@@ -246,6 +269,8 @@ def optimise(instance: Instance, config: DesignConfig,
         raise Infeasible(_merge_failures([final, *screened]))
     best = min(candidates, key=lambda a: (a.objective, a is not final))
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
+    best.design.solve["reproducible"] = all(a.design.solve["reproducible"] if a.design else "time" not in a.failures
+                                            for a in [best, *screened])
     close = [a.k for a in screened if a.design is not None and a.k != chosen and a.bound <= best.objective
              and best.bound <= a.objective]
     if close:
@@ -282,6 +307,8 @@ def _design(instance: Instance, config: DesignConfig, partition: LotPartition, l
             "lot_objective_hour_km": round(partition.objective, 2),
             "award_stage": award_report.to_dict(),
             "objective_terms_gbp_per_year": model.objective_terms(),
+            "reproducible": not ((lots_found is not None and lots_found.cut_by_time)
+                                 or award_report.stopped_by == "time"),
         },
     )
     market, terms = market_of(instance, config, design)
