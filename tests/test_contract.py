@@ -142,3 +142,45 @@ def test_optimised_design_reconciles_term_by_term(tiny, config) -> None:
         committed = sum(a.block_hours_per_week + (a.call_off_ceiling_hours_per_week or 0)
                         + a.reserved_headroom_hours_per_week for a in design.awards if a.provider == p)
         assert committed <= capacity[p] + 1e-6
+
+
+def _switched(config, section: str, **changes):
+    return replace(config, **{section: replace(getattr(config, section), **changes)})
+
+
+@pytest.mark.parametrize("section, changes, check", [
+    ("volume", {"spot": False}, lambda base, k: k["residual_market"]["capacity_hours_per_week"] == 0
+     and k["cost_terms_gbp_per_year"]["unmet"] > base["cost_terms_gbp_per_year"]["unmet"]),
+    ("volume", {"residual_reach_km": 1.0}, lambda base, k: k["residual_market"]["capacity_hours_per_week"]
+     < base["residual_market"]["capacity_hours_per_week"]),
+    ("volume", {"spot_premium": 1.0}, lambda base, k: k["cost_terms_gbp_per_year"]["residual"]
+     > base["cost_terms_gbp_per_year"]["residual"]),
+    ("volume", {"unmet_penalty_gbp_per_hour": 240.0}, lambda base, k: k["cost_terms_gbp_per_year"]["unmet"]
+     == pytest.approx(2 * base["cost_terms_gbp_per_year"]["unmet"], rel=1e-6)),
+    ("stability", {"exit_rate": 0.0}, lambda base, k: k["cost_terms_gbp_per_year"]["failures"] == 0
+     and base["cost_terms_gbp_per_year"]["failures"] > 0),
+    ("cost", {"rural_uplift": 0.13}, lambda base, k: k["cost_terms_gbp_per_year"]["block"]
+     > base["cost_terms_gbp_per_year"]["block"]),
+    ("awards", {"quality_weight": 1.5}, lambda base, k: k["cost_terms_gbp_per_year"]["quality"] != 0
+     and base["cost_terms_gbp_per_year"]["quality"] == 0),
+    ("awards", {"single_rate_gbp_per_hour": 30.0}, lambda base, k: k["cost_terms_gbp_per_year"]["block"]
+     == pytest.approx(WEEKS_PER_YEAR * 30.0 * sum(a.block_hours_per_week for a in town_design().awards))),
+    ("continuity", {"enabled": False}, lambda base, k: k["cost_terms_gbp_per_year"]["continuity"] == 0
+     and base["cost_terms_gbp_per_year"]["continuity"] > 0),
+])
+def test_each_contract_switch_moves_the_figures_the_right_way(tiny, config, section, changes, check) -> None:
+    base = evaluate(tiny, config, town_design())
+    assert check(base, evaluate(tiny, _switched(config, section, **changes), town_design()))
+
+
+def test_resilience_rule_reserves_headroom_for_each_failure(tiny, config) -> None:
+    quick = replace(config, lots=replace(config.lots, count_min=3, count_max=3),
+                    solver=replace(config.solver, node_limit=20))
+    free = optimise(tiny, _switched(quick, "stability", resilience_share=0.0))
+    held = optimise(tiny, _switched(quick, "stability", resilience_share=0.5))
+    for award in held.awards:
+        partners = [a for a in held.awards if a.lot == award.lot and a.provider != award.provider]
+        contracted = award.block_hours_per_week + award.call_off_ceiling_hours_per_week
+        assert sum(a.reserved_headroom_hours_per_week for a in partners) >= 0.5 * contracted - 0.1
+    assert sum(a.reserved_headroom_hours_per_week for a in held.awards) >= sum(
+        a.reserved_headroom_hours_per_week for a in free.awards)
