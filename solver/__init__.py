@@ -11,8 +11,10 @@ from .design.optimise import Infeasible, optimise
 from .design.result import Award, Design, Lot, read_design
 from .evaluate import evaluate
 from .instance import InputError, Instance, load_instance
+from .run import Run, given, run
 from .stress import StressSettings, stress_test
 
 __version__ = "0.1.0"
-__all__ = ["Award", "Design", "DesignConfig", "Infeasible", "InputError", "Instance", "Lot", "StressSettings",
-           "compare", "evaluate", "load_config", "load_instance", "optimise", "read_design", "stress_test"]
+__all__ = ["Award", "Design", "DesignConfig", "Infeasible", "InputError", "Instance", "Lot", "Run", "StressSettings",
+           "compare", "evaluate", "given", "load_config", "load_instance", "optimise", "read_design", "run",
+           "stress_test"]

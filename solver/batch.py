@@ -29,7 +29,7 @@ import yaml
 from .design.config import load_config
 from .instance import InputError, Instance, Problem
 
-FINAL = ("ok", "infeasible")  # a run with another status ("failed") is retried on a rerun
+FINAL = ("ok", "infeasible")  # a run with another status (invalid, error, failed: it crashed) is retried
 PACKAGES = {"tender_solver": "tender-solver", "pulp": "pulp", "highspy": "highspy", "ortools": "ortools"}
 
 
@@ -97,28 +97,25 @@ def grid(instances: list[str], configs: list[str], seed: int | None, time_limit:
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Optimise and score one pair, in this process; an infeasible design or an error is recorded, not raised."""
-    from .design.optimise import Infeasible, optimise
-    from .evaluate import evaluate
+    """Optimise and score one pair, in this process (`run.run`); a failure is recorded, not raised."""
     from .instance import load_instance
+    from .run import run
 
     began = time.perf_counter()
     record: dict[str, Any] = {**_identity(task), **versions()}
     try:
         instance = load_instance(task.instance)
-        config = load_config(task.config)
-        changes = {k: v for k, v in (("seed", task.seed), ("time_limit", task.time_limit)) if v is not None}
-        config = replace(config, solver=replace(config.solver, **changes))
-        record.update(config=config.name, seed=config.solver.seed, time_limit=config.solver.time_limit,
-                      solver=config.solver.name)
-        design = optimise(instance, config)
-        record.update(status="ok", **_stages(design.solve), **_kpis(instance, evaluate(instance, config, design)))
-    except Infeasible as error:
-        record.update(status="infeasible", error=str(error))
     except InputError as error:
-        record.update(status="failed", error="\n".join(str(problem) for problem in error.problems))
-    except Exception as error:  # noqa: BLE001 - recorded in the run's result, the batch goes on
-        record.update(status="failed", error=f"{type(error).__name__}: {error}")
+        return record | {"status": "invalid", "error": "\n".join(str(p) for p in error.problems),
+                         "seconds": round(time.perf_counter() - began, 2)}
+    changes = {k: v for k, v in (("seed", task.seed), ("time_limit", task.time_limit)) if v is not None}
+    result = run(instance, Path(task.config), adjust=lambda c: replace(c, solver=replace(c.solver, **changes)))
+    if result.config is not None:
+        record.update(config=result.config.name, seed=result.config.solver.seed,
+                      time_limit=result.config.solver.time_limit, solver=result.config.solver.name)
+    record.update(status=result.status, error=result.failure)
+    if result.design is not None:
+        record.update(**_stages(result.design.solve), **_kpis(instance, result.kpis))
     record["seconds"] = round(time.perf_counter() - began, 2)
     return record
 

@@ -73,20 +73,18 @@ def cmd_import_authority(args: argparse.Namespace) -> int:
 
 def cmd_design(args: argparse.Namespace) -> int:
     from .design.config import load_config
-    from .design.optimise import Infeasible, optimise
     from .report import print_design, write_outputs
+    from .run import run
 
     instance = load_instance(args.instance)
-    config = load_config(args.config)
-    config = override_solver(config, args)
+    config = override_solver(load_config(args.config), args)
     with out.status(f"optimising {instance.name} under {config.name} (time limit {config.solver.time_limit:g} s)") as status:
-        try:
-            design = optimise(instance, config, progress=lambda message: status.update(message))
-        except Infeasible as infeasible:
-            err.print(f"[red]infeasible:[/red] {infeasible}", highlight=False)
-            return EXIT_INFEASIBLE
-    write_outputs(instance, config, design, args.out)
-    print_design(out, instance, design)
+        result = run(instance, config, progress=status.update)
+    if result.design is None:
+        err.print(f"[red]{result.status}:[/red] {result.failure}", highlight=False)
+        return EXIT_INFEASIBLE if result.status == "infeasible" else 1
+    write_outputs(instance, result.design, args.out)
+    print_design(out, instance, result.design)
     out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv, failures.csv", highlight=False)
     return 0
 
@@ -95,13 +93,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .design.config import config_from_dict, load_config
     from .design.result import read_design
     from .report import print_design, write_outputs
+    from .run import given
 
     instance = load_instance(args.instance)
-    design = read_design(args.design, instance)
-    config = (load_config(args.config) if args.config is not None or not design.config
-              else config_from_dict(design.config, str(args.design)))
-    design.config = config.to_dict()
-    write_outputs(instance, config, design, args.out)
+    recorded = read_design(args.design, instance).config
+    config = (load_config(args.config) if args.config is not None or not recorded
+              else config_from_dict(recorded, str(args.design)))
+    design = given(instance, args.design, config).design
+    write_outputs(instance, design, args.out)
     print_design(out, instance, design)
     return 0
 
@@ -125,7 +124,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     print_comparison(out, instance, table, settings)
     for candidate in candidates:
         if candidate.failure:
-            err.print(f"[red]{candidate.name}: {candidate.outcome}[/red] ({candidate.source})\n{candidate.failure}",
+            err.print(f"[red]{candidate.name}: {candidate.status}[/red] ({candidate.source})\n{candidate.failure}",
                       highlight=False)
     write_reports(instance, candidates, table, args.out)
     out.print(f"wrote {args.out}/comparison.csv, report.md, report.html, comparison.xlsx, figures/, geojson/, designs/",
@@ -216,7 +215,7 @@ def cmd_rounds(args: argparse.Namespace) -> int:
 def cmd_batch(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from .batch import FORMATS, expand, grid, pending, printable, read_manifest, run_batch
+    from .batch import FINAL, FORMATS, expand, grid, pending, printable, read_manifest, run_batch
 
     if args.manifest is not None:
         instances, configs, seed, time_limit = read_manifest(args.manifest)
@@ -239,7 +238,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
         err.print(f"[red]{row.config} on {row.instance}: {row.status}[/red]\n{row.error}", highlight=False)
     out.print(f"ran {todo}, kept {len(tasks) - todo} finished; wrote {args.out}/results.csv, results.parquet, runs/",
               highlight=False)
-    return 1 if (table["status"] == "failed").any() else 0
+    return 1 if (~table["status"].isin(FINAL)).any() else 0
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:

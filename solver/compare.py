@@ -2,95 +2,39 @@
 given, and score every design with the same evaluation and the same stress test (one seed for all,
 so the designs face the same draws of demand).
 
-A configuration that fails — its rules cannot all be met, or it cannot be read — is kept with its
-explanation, and the others go on.
+Each design is one `run.Run`; a configuration that fails — its rules cannot all be met, or it
+cannot be read — is kept with its explanation, and the others go on.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
 
-from .design.config import DesignConfig, load_config
-from .design.optimise import Infeasible, optimise
-from .design.result import Design, read_design
-from .evaluate import evaluate
-from .instance import InputError, Instance
+from .design.config import DesignConfig
+from .instance import Instance
 from .report import frame_table
-from .stress import StressResult, StressSettings, stress_test
-
-
-@dataclass
-class Candidate:
-    """One design in the comparison, or the reason there is none."""
-
-    name: str
-    source: str  # configuration or design file
-    outcome: str = "optimised"  # or given, infeasible, invalid configuration, error
-    config: DesignConfig | None = None
-    design: Design | None = None
-    stress: StressResult | None = None
-    failure: str | None = None
-    seconds: float = 0.0
-
-
-def optimise_config(instance: Instance, path: Path, adjust: Callable[[DesignConfig], DesignConfig],
-                    progress: Callable[[str], None]) -> Candidate:
-    """Optimise under one configuration file; failures are recorded, not raised."""
-    began = time.perf_counter()
-    candidate = Candidate(path.stem, str(path))
-    try:
-        candidate.config = adjust(load_config(path))
-        candidate.name = candidate.config.name
-        candidate.design = optimise(instance, candidate.config, progress=lambda m: progress(f"{candidate.name}: {m}"))
-    except Infeasible as error:
-        candidate.outcome, candidate.failure = "infeasible", str(error)
-    except InputError as error:
-        candidate.outcome = "invalid configuration"
-        candidate.failure = "\n".join(str(problem) for problem in error.problems)
-    except Exception as error:  # noqa: BLE001 - a solver crash in one design must not lose the others
-        candidate.outcome, candidate.failure = "error", f"{type(error).__name__}: {error}"
-    candidate.seconds = time.perf_counter() - began
-    return candidate
-
-
-def current_candidate(instance: Instance, path: Path, config: DesignConfig) -> Candidate:
-    """The council's current design (hand-written), scored under `config`'s rates and recourse."""
-    design = read_design(path, instance)
-    design.config = config.to_dict()
-    design.solve = design.solve or {"method": f"given ({path.name})"}
-    return Candidate("current", str(path), "given", config, design)
-
-
-def score(instance: Instance, candidate: Candidate, settings: StressSettings) -> None:
-    """Evaluate the candidate's design and stress-test it, in place."""
-    candidate.design.kpis = evaluate(instance, candidate.config, candidate.design)
-    candidate.stress = stress_test(instance, candidate.config, candidate.design, settings)
+from .run import Run, given, run
+from .stress import StressSettings
 
 
 def compare(instance: Instance, config_paths: list[Path], current: Path | None = None,
             current_config: DesignConfig | None = None,
             adjust: Callable[[DesignConfig], DesignConfig] = lambda config: config,
             settings: StressSettings = StressSettings(),
-            progress: Callable[[str], None] = lambda message: None) -> list[Candidate]:
+            progress: Callable[[str], None] = lambda message: None) -> list[Run]:
     """Every configuration's design (or failure), then the current design, all scored alike. The
     current design is read first: a mistake in it raises InputError before any time is spent."""
-    given = [current_candidate(instance, current, current_config or DesignConfig())] if current is not None else []
-    candidates = [optimise_config(instance, path, adjust, progress) for path in config_paths] + given
-    _unique_names(candidates)
-    for candidate in candidates:
-        if candidate.design is not None:
-            progress(f"{candidate.name}: evaluating and stress-testing ({settings.draws} draws)")
-            score(instance, candidate, settings)
-    return candidates
+    current_run = [given(instance, current, current_config or DesignConfig(), settings)] if current is not None else []
+    runs = [run(instance, path, settings, adjust, progress) for path in config_paths] + current_run
+    _unique_names(runs)
+    return runs
 
 
-def _unique_names(candidates: list[Candidate]) -> None:
+def _unique_names(candidates: list[Run]) -> None:
     seen: dict[str, int] = {}
     for candidate in candidates:
         seen[candidate.name] = seen.get(candidate.name, 0) + 1
@@ -98,15 +42,15 @@ def _unique_names(candidates: list[Candidate]) -> None:
             candidate.name = f"{candidate.name}-{seen[candidate.name]}"
 
 
-def comparison_table(instance: Instance, candidates: list[Candidate]) -> pd.DataFrame:
+def comparison_table(instance: Instance, candidates: list[Run]) -> pd.DataFrame:
     """One row per design; a failed design keeps its row, with why in `outcome` and `failure`."""
     table = pd.DataFrame([_row(instance, c) for c in candidates]).set_index("design")
     return table.astype({c: "Int64" for c in COUNTS if c in table.columns})
 
 
-def _row(instance: Instance, candidate: Candidate) -> dict:
+def _row(instance: Instance, candidate: Run) -> dict:
     if candidate.design is None:
-        return {"design": candidate.name, "outcome": candidate.outcome, "seconds": round(candidate.seconds, 1),
+        return {"design": candidate.name, "outcome": candidate.status, "seconds": round(candidate.seconds, 1),
                 "failure": " ".join(candidate.failure.split())}
     kpis, stress = candidate.design.kpis, candidate.stress.summary()
     probability = instance.probabilities
@@ -115,7 +59,7 @@ def _row(instance: Instance, candidate: Candidate) -> dict:
     failure = kpis["worst_single_failure"] or {}
     return {
         "design": candidate.name,
-        "outcome": candidate.outcome,
+        "outcome": candidate.status,
         "lots": len(candidate.design.lots),
         "providers": kpis["providers_awarded"],
         "expected_cost_gbp_per_year": round(kpis["expected_cost_gbp_per_year"]),
@@ -170,7 +114,7 @@ def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, 
 def verdict(table: pd.DataFrame) -> str:
     """The design with the lowest ranking cost: the award model's objective, in which unmet care is
     priced, so a design that drops care ranks cheaper only if its penalty-inclusive cost is lower."""
-    scored = table[table["outcome"].isin(["optimised", "given"])] if "expected_cost_gbp_per_year" in table else table.iloc[:0]
+    scored = table[table["outcome"].isin(["ok", "given"])] if "expected_cost_gbp_per_year" in table else table.iloc[:0]
     if scored.empty:
         return "no design could be scored"
     name = scored["expected_cost_gbp_per_year"].astype(float).idxmin()

@@ -8,7 +8,6 @@ scored by `evaluate`; a cap that cannot be met is kept as an infeasible point wi
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -20,10 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from .design.config import DesignConfig
-from .design.optimise import Infeasible, optimise
 from .design.result import read_design
 from .evaluate import evaluate
 from .instance import Instance
+from .run import run
 
 AGAINST = {"continuity": "switched_share", "stability": "largest_contracted_share"}
 LABELS = {"continuity": "share of clients forced to switch provider",
@@ -50,23 +49,17 @@ def measure(instance: Instance, kpis: dict[str, Any], against: str) -> float:
 
 def point(instance: Instance, config: DesignConfig, against: str, cap: float | None) -> dict[str, Any]:
     """One design on the frontier, or why the cap cannot be met."""
-    began = time.perf_counter()
-    config = capped(config, against, cap)
-    row: dict[str, Any] = {"cap": np.nan if cap is None else round(cap, 4)}
-    try:
-        design = optimise(instance, config)
-    except Infeasible as error:
-        return row | {"status": "infeasible", "seconds": time.perf_counter() - began,
-                      "explanation": " ".join(str(error).split())}
-    kpis = evaluate(instance, config, design)
-    award = design.solve["award_stage"]
-    return row | {"status": "ok", "objective": award["objective"],
-                  "expected_cost_gbp_per_year": kpis["expected_cost_gbp_per_year"],
+    result = run(instance, capped(config, against, cap))
+    row: dict[str, Any] = {"cap": np.nan if cap is None else round(cap, 4), "status": result.status,
+                           "seconds": result.seconds}
+    if result.design is None:
+        return row | {"explanation": " ".join(str(result.failure).split())}
+    kpis, award = result.kpis, result.design.solve["award_stage"]
+    return row | {"objective": award["objective"], "expected_cost_gbp_per_year": kpis["expected_cost_gbp_per_year"],
                   "cost_per_contact_hour_gbp": kpis["cost_per_contact_hour_gbp"],
                   "switched_share": measure(instance, kpis, "continuity"),
                   "largest_contracted_share": kpis["largest_contracted_share"],
-                  "hhi_after": kpis["hhi_after"], "award_status": award["status"], "award_gap": award["gap"],
-                  "seconds": time.perf_counter() - began}
+                  "hhi_after": kpis["hhi_after"], "award_status": award["status"], "award_gap": award["gap"]}
 
 
 def trace(instance: Instance, config: DesignConfig, points: int = 6, against: str = "continuity",

@@ -8,9 +8,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from .design.config import DesignConfig
-from .design.result import HOURS_FIELDS, Design
-from .evaluate import evaluate
+from .design.result import Design
 from .instance import Instance
 
 
@@ -37,17 +35,15 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
     return table
 
 
-def write_outputs(instance: Instance, config: DesignConfig, design: Design, out: Path) -> None:
-    """Score the design, then write design.json, area → lot, awards and per-lot KPI tables."""
-    design.kpis = evaluate(instance, config, design)
+def write_outputs(instance: Instance, design: Design, out: Path) -> None:
+    """Write a scored design: design.json, area → lot, awards, per-lot KPIs and every failure."""
     out.mkdir(parents=True, exist_ok=True)
     design.write(out / "design.json")
     lot_of = design.lot_of_area()
     areas = instance.areas[["area_id", "name", "rurality", "clients", "care_hours_per_week"]].assign(
         lot=[lot_of[a] for a in instance.area_ids])
     areas.to_csv(out / "areas.csv", index=False)
-    awards = pd.DataFrame([a.__dict__ for a in design.awards], columns=["lot", "provider", *HOURS_FIELDS])
-    awards.merge(instance.providers[["name"]], left_on="provider", right_index=True, how="left").to_csv(
+    design.to_frame().merge(instance.providers[["name"]], left_on="provider", right_index=True, how="left").to_csv(
         out / "awards.csv", index=False)
     pd.DataFrame(design.kpis["lots"]).to_csv(out / "lots.csv", index=False)
     pd.DataFrame(design.kpis["failures"]).to_csv(out / "failures.csv", index=False)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from .design.config import DesignConfig
 from .design.contract import WEEKS_PER_YEAR, dispatch, market_of
@@ -51,6 +52,14 @@ class StressResult:
     exits: np.ndarray
     lot_cost_gbp_per_year: np.ndarray
     lot_delivered_hours_per_week: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per draw: scenario, exits, annual cost and unmet hours a week."""
+        return pd.DataFrame({"scenario": self.scenario, "exits": self.exits, "cost_gbp_per_year": self.cost_gbp_per_year,
+                             "unmet_hours_per_week": self.unmet_hours_per_week}).rename_axis("draw")
+
+    def to_dict(self) -> dict[str, float]:
+        return self.summary()
 
     def summary(self) -> dict[str, float]:
         cost, unmet = self.cost_gbp_per_year, self.unmet_hours_per_week

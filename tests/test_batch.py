@@ -44,7 +44,7 @@ def test_failures_are_recorded_and_only_failed_runs_retried(tmp_path: Path, conf
     out = tmp_path / "out"
     assert main(["batch", str(manifest), "--out", str(out)]) == 1  # a run failed
     table = pd.read_csv(out / "results.csv").set_index("config")
-    assert table["status"].to_dict() == {"impossible": "infeasible", "small": "ok", "unreadable": "failed"}
+    assert table["status"].to_dict() == {"impossible": "infeasible", "small": "ok", "unreadable": "invalid"}
     assert "providers per lot" in table.loc["impossible", "error"]
     assert "count_minimum" in table.loc["unreadable", "error"]
     ok = table.loc["small"]

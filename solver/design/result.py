@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from ..instance import InputError, Instance, Problem
 
 SCHEMA_VERSION = 1
@@ -50,6 +52,10 @@ class Design:
 
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": SCHEMA_VERSION, **asdict(self)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per award: its lot, provider and contract terms."""
+        return pd.DataFrame([asdict(a) for a in self.awards], columns=["lot", "provider", *HOURS_FIELDS])
 
     def write(self, path: Path) -> None:
         path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")

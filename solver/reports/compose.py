@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..compare import FORMATS, Candidate, printable
+from ..compare import FORMATS, printable
+from ..run import Run
 from ..instance import Instance
 from ..report import LOT_HEADINGS
 from . import figures
@@ -35,7 +36,7 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "design"
 
 
-def write_reports(instance: Instance, candidates: list[Candidate], table: pd.DataFrame, out: Path) -> None:
+def write_reports(instance: Instance, candidates: list[Run], table: pd.DataFrame, out: Path) -> None:
     """Write every output of a comparison to `out`."""
     for folder in ("designs", "geojson", "figures"):
         (out / folder).mkdir(parents=True, exist_ok=True)
@@ -70,7 +71,7 @@ def write_reports(instance: Instance, candidates: list[Candidate], table: pd.Dat
     write_workbook(out / "comparison.xlsx", sheets)
 
 
-def _content(instance: Instance, candidates: list[Candidate], table: pd.DataFrame, lots: dict[str, pd.DataFrame],
+def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, lots: dict[str, pd.DataFrame],
              pictures: dict[str, list[Path]], distribution: Path | None) -> list[Item]:
     hours = instance.areas["care_hours_per_week"].sum()
     items: list[Item] = [
@@ -86,7 +87,7 @@ def _content(instance: Instance, candidates: list[Candidate], table: pd.DataFram
     ]
     for c in candidates:
         if c.design is None:
-            items.append(Text(f"{c.name} ({c.source}): {c.outcome}. {' '.join(c.failure.split())}"))
+            items.append(Text(f"{c.name} ({c.source}): {c.status}. {' '.join(c.failure.split())}"))
     if distribution:
         settings = next(c.stress.settings for c in scored(candidates))
         items += [
@@ -104,7 +105,7 @@ def _content(instance: Instance, candidates: list[Candidate], table: pd.DataFram
         description = c.config.description if c.config is not None else ""
         items += [
             Heading(f"Design: {c.name}"),
-            Text(f"{description + '. ' if description else ''}{c.outcome} from {c.source}; "
+            Text(f"{description + '. ' if description else ''}{'optimised' if c.status == 'ok' else c.status} from {c.source}; "
                  f"{len(c.design.lots)} lots, {c.design.kpis['providers_awarded']} providers awarded."),
             Table(f"Lots of {c.name}", formatted(lots[c.name], LOT_COLUMNS, LOT_FORMATS, "lot")),
             *(Image(path, f"{c.name}: {kind}") for path, kind in zip(pictures[c.name], ("lot map", "per-lot travel and cost"))),

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..compare import Candidate
+from ..run import Run
 from ..design.contract import WEEKS_PER_YEAR
 
 
-def scored(candidates: list[Candidate]) -> list[Candidate]:
+def scored(candidates: list[Run]) -> list[Run]:
     return [c for c in candidates if c.design is not None]
 
 
-def stress_table(candidates: list[Candidate]) -> pd.DataFrame:
+def stress_table(candidates: list[Run]) -> pd.DataFrame:
     """One row per scored design: the stress distributions beside the scenario-expected cost."""
     rows = [{"design": c.name, **c.stress.summary(),
              "scenario_expected_cost_gbp_per_year": c.design.kpis["expected_cost_gbp_per_year"]}
@@ -21,7 +21,7 @@ def stress_table(candidates: list[Candidate]) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("design")
 
 
-def lot_table(candidate: Candidate) -> pd.DataFrame:
+def lot_table(candidate: Run) -> pd.DataFrame:
     """The evaluated lots (by lot), with each lot's stress-mean cost per contact hour."""
     stress = candidate.stress
     lots = pd.DataFrame(candidate.design.kpis["lots"]).set_index("lot")
@@ -31,7 +31,7 @@ def lot_table(candidate: Candidate) -> pd.DataFrame:
     return lots
 
 
-def draws_table(candidates: list[Candidate]) -> pd.DataFrame:
+def draws_table(candidates: list[Run]) -> pd.DataFrame:
     """Per stress draw: each design's annual cost and unmet hours (the same demand draws for all)."""
     columns = {}
     for c in scored(candidates):
@@ -40,6 +40,6 @@ def draws_table(candidates: list[Candidate]) -> pd.DataFrame:
     return pd.DataFrame(columns).rename_axis("draw")
 
 
-def failures_table(candidates: list[Candidate]) -> pd.DataFrame:
-    return pd.DataFrame([{"design": c.name, "source": c.source, "outcome": c.outcome, "explanation": c.failure}
+def failures_table(candidates: list[Run]) -> pd.DataFrame:
+    return pd.DataFrame([{"design": c.name, "source": c.source, "outcome": c.status, "explanation": c.failure}
                          for c in candidates if c.design is None], columns=["design", "source", "outcome", "explanation"])
