@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
-from .design.config import DesignConfig
+from .design.config import DesignConfig, with_valuation
+from .evaluate import evaluate
 from .instance import Instance
 from .report import frame_table
 from .run import Run, given, run
@@ -28,9 +29,14 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
             progress: Callable[[str], None] = lambda message: None) -> list[Run]:
     """Every configuration's design (or failure), then the current design, all scored alike. The
     current design is read first: a mistake in it raises InputError before any time is spent."""
-    current_run = [given(instance, current, current_config or DesignConfig(), settings)] if current is not None else []
+    reference = current_config or DesignConfig()
+    current_run = [given(instance, current, reference, settings)] if current is not None else []
     runs = [run(instance, path, settings, adjust, progress) for path in config_paths] + current_run
     _unique_names(runs)
+    for scored in runs:
+        if scored.design is not None:
+            common = evaluate(instance, with_valuation(scored.config, reference), scored.design)
+            scored.design.kpis["common_ranking_cost_gbp_per_year"] = common["expected_cost_gbp_per_year"]
     return runs
 
 
@@ -62,6 +68,7 @@ def _row(instance: Instance, candidate: Run) -> dict:
         "outcome": candidate.status,
         "lots": len(candidate.design.lots),
         "providers": kpis["providers_awarded"],
+        "common_ranking_cost_gbp_per_year": round(kpis["common_ranking_cost_gbp_per_year"]),
         "expected_cost_gbp_per_year": round(kpis["expected_cost_gbp_per_year"]),
         "council_spend_gbp_per_year": round(kpis["council_spend_gbp_per_year"]),
         "unmet_penalty_gbp_per_year": round(kpis["unmet_penalty_gbp_per_year"]),
@@ -96,7 +103,7 @@ def _stage(report: dict | None) -> str:
     return report.get("status", "") + (f" ({gap:.2%})" if gap is not None else "")
 
 
-COUNTS = ["lots", "providers", "expected_cost_gbp_per_year", "council_spend_gbp_per_year",
+COUNTS = ["lots", "providers", "common_ranking_cost_gbp_per_year", "expected_cost_gbp_per_year", "council_spend_gbp_per_year",
           "unmet_penalty_gbp_per_year", "cost_mean_gbp_per_year", "cost_p95_gbp_per_year", "clients_forced_to_switch",
           "hhi_after", "providers_below_viability", "incumbents_losing_all_work"]
 
@@ -104,22 +111,25 @@ def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, 
     for group, columns in PRINT_GROUPS.items():
         console.print(frame_table(printable(table).reindex(columns=columns),
                                   f"Designs compared on {instance.name}: {group}", FORMATS, index_name="design"))
-    console.print(f"£m ranking: the award model's objective (spend, unmet care at its penalty, provider failures, "
-                  f"travel, continuity); £m/yr: mean and 95th percentile of spend and unmet care over {settings.draws} "
+    console.print(f"£m ranking: spend, unmet care at its penalty, provider failures, travel and continuity, valued "
+                  f"alike for every design (the reference configuration's values); £m own rules: the same under each "
+                  f"design's own values, its award model's objective; £m/yr: mean and 95th percentile of spend and unmet care over {settings.draws} "
                   f"stress draws (seed {settings.seed}, provider exit rate {settings.exit_rate:.0%}); the rest from the "
                   "evaluation over the instance's scenarios", highlight=False)
     console.print(verdict(table), highlight=False)
 
 
 def verdict(table: pd.DataFrame) -> str:
-    """The design with the lowest ranking cost: the award model's objective, in which unmet care is
-    priced, so a design that drops care ranks cheaper only if its penalty-inclusive cost is lower."""
-    scored = table[table["outcome"].isin(["ok", "given"])] if "expected_cost_gbp_per_year" in table else table.iloc[:0]
+    """The design with the lowest ranking cost under one set of values (the reference
+    configuration's unmet penalty, hand-over value, travel weight and exit rate), in which unmet care
+    is priced: a design that drops care ranks cheaper only if its penalty-inclusive cost is lower."""
+    column = "common_ranking_cost_gbp_per_year"
+    scored = table[table["outcome"].isin(["ok", "given"])] if column in table else table.iloc[:0]
     if scored.empty:
         return "no design could be scored"
-    name = scored["expected_cost_gbp_per_year"].astype(float).idxmin()
+    name = scored[column].astype(float).idxmin()
     row = scored.loc[name]
-    return (f"best: {name}: ranking cost £{row['expected_cost_gbp_per_year'] / 1e6:.2f}m a year (council spend "
+    return (f"best: {name}: ranking cost £{row[column] / 1e6:.2f}m a year under common values (council spend "
             f"£{row['council_spend_gbp_per_year'] / 1e6:.2f}m, £{row['cost_per_contact_hour_gbp']:.2f} per contact hour; "
             f"unmet care {row['unmet_expected_hours_per_week']:,.0f} h/week, £{row['unmet_penalty_gbp_per_year'] / 1e6:.2f}m); "
             f"stress test mean £{row['cost_mean_gbp_per_year'] / 1e6:.2f}m, 95th percentile "
@@ -135,10 +145,11 @@ def printable(table: pd.DataFrame) -> pd.DataFrame:
     return shown.rename(columns=HEADINGS)
 
 
-MILLIONS = ("expected_cost_gbp_per_year", "council_spend_gbp_per_year", "unmet_penalty_gbp_per_year",
+MILLIONS = ("common_ranking_cost_gbp_per_year", "expected_cost_gbp_per_year", "council_spend_gbp_per_year", "unmet_penalty_gbp_per_year",
             "cost_mean_gbp_per_year", "cost_p95_gbp_per_year")
 HEADINGS = {
-    "expected_cost_gbp_per_year": "£m ranking", "council_spend_gbp_per_year": "£m spend",
+    "common_ranking_cost_gbp_per_year": "£m ranking", "expected_cost_gbp_per_year": "£m own rules",
+    "council_spend_gbp_per_year": "£m spend",
     "unmet_penalty_gbp_per_year": "£m unmet", "cost_mean_gbp_per_year": "£m/yr mean", "cost_p95_gbp_per_year": "£m/yr p95", "cost_per_contact_hour_gbp": "£/h",
     "idle_block_hours_per_week": "idle h/wk", "clients_forced_to_switch": "switched", "hhi_after": "HHI",
     "largest_share": "top share", "providers_below_viability": "below viable",
@@ -148,13 +159,14 @@ HEADINGS = {
     "rural_hours_met_share": "rural met", "travel_minutes_per_contact_hour": "travel min/h",
     "lot_stage": "lot stage", "award_stage": "award stage", "seconds": "s",
 }
-FORMATS = {"£m ranking": "£{:.2f}m", "£m spend": "£{:.2f}m", "£m unmet": "£{:.2f}m", "£m/yr mean": "£{:.2f}m", "£m/yr p95": "£{:.2f}m", "£/h": "£{:.2f}", "top share": "{:.0%}",
+FORMATS = {"£m ranking": "£{:.2f}m", "£m own rules": "£{:.2f}m", "£m spend": "£{:.2f}m", "£m unmet": "£{:.2f}m",
+           "£m/yr mean": "£{:.2f}m", "£m/yr p95": "£{:.2f}m", "£/h": "£{:.2f}", "top share": "{:.0%}",
            "P(unmet)": "{:.0%}", "rural met": "{:.1%}", "travel min/h": "{:.1f}", "unmet h/wk": "{:,.1f}",
            "unmet worst": "{:,.1f}", "s": "{:.0f}"}
 # The printed comparison: three tables, one row per design in each, to fit a terminal.
 PRINT_GROUPS = {
-    "cost and coverage": ["£m ranking", "£m spend", "£m unmet", "£m/yr mean", "£m/yr p95", "£/h", "idle h/wk", "unmet h/wk", "unmet worst", "P(unmet)",
-                          "rural met", "travel min/h"],
+    "cost and coverage": ["£m ranking", "£m own rules", "£m spend", "£m unmet", "£m/yr mean", "£m/yr p95",
+                          "£/h", "idle h/wk", "unmet h/wk", "unmet worst", "P(unmet)", "rural met", "travel min/h"],
     "market and continuity": ["lots", "providers", "switched", "HHI", "top share", "below viable", "incumb. out",
                               "worst fail", "fail unabs. h/wk"],
     "solving": ["outcome", "lot stage", "award stage", "s"],

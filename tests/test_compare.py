@@ -181,3 +181,20 @@ def test_geojson_is_wgs84_when_the_areas_came_as_lat_lon(tiny_copy: Path, curren
     points = np.array([point for f in collection["features"] for point in shapely.get_coordinates(shape(f["geometry"]))])
     assert "WGS84" in collection["coordinates_note"] and "not" not in collection["coordinates_note"]
     assert -2.1 < points[:, 0].min() and points[:, 0].max() < -1.7 and 50.9 < points[:, 1].min() < points[:, 1].max() < 51.2
+
+
+def test_verdict_ranks_by_the_penalty_inclusive_cost() -> None:
+    """A design that leaves care unmet spends less but ranks dearer once its unmet care is priced."""
+    from solver.compare import verdict
+
+    rows = {"drops care": {"outcome": "ok", "common_ranking_cost_gbp_per_year": 40e6, "council_spend_gbp_per_year": 30e6,
+                           "unmet_penalty_gbp_per_year": 10e6, "unmet_expected_hours_per_week": 1600.0},
+            "meets care": {"outcome": "ok", "common_ranking_cost_gbp_per_year": 36e6, "council_spend_gbp_per_year": 35e6,
+                           "unmet_penalty_gbp_per_year": 0.0, "unmet_expected_hours_per_week": 0.0}}
+    table = pd.DataFrame(rows).T.assign(cost_per_contact_hour_gbp=25.0, cost_mean_gbp_per_year=36e6,
+                                        cost_p95_gbp_per_year=40e6)
+    assert verdict(table).startswith("best: meets care")
+    rows["drops care"]["common_ranking_cost_gbp_per_year"] = 35e6  # now cheaper even with its penalty
+    table = pd.DataFrame(rows).T.assign(cost_per_contact_hour_gbp=25.0, cost_mean_gbp_per_year=36e6,
+                                        cost_p95_gbp_per_year=40e6)
+    assert verdict(table).startswith("best: drops care")

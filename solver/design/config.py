@@ -181,6 +181,20 @@ def load_config(path: str | Path | None) -> DesignConfig:
     return config
 
 
+def with_valuation(config: DesignConfig, reference: DesignConfig) -> DesignConfig:
+    """`config`'s contract rules with `reference`'s valuations (unmet care, hand-overs, carers'
+    travel, provider failures, quality credit), so designs made under different rules are ranked
+    by the same values."""
+    return replace(
+        config,
+        volume=replace(config.volume, unmet_penalty_gbp_per_hour=reference.volume.unmet_penalty_gbp_per_hour),
+        continuity=replace(config.continuity, enabled=reference.continuity.enabled,
+                           penalty_gbp_per_switched_client=reference.continuity.penalty_gbp_per_switched_client),
+        cost=replace(config.cost, travel_cost_weight=reference.cost.travel_cost_weight),
+        stability=replace(config.stability, exit_rate=reference.stability.exit_rate),
+        awards=replace(config.awards, quality_weight=reference.awards.quality_weight))
+
+
 def config_from_dict(raw: dict[str, Any], source: str) -> DesignConfig:
     """A configuration recorded in a design file (`Design.config`), checked like a YAML file."""
     problems: list[Problem] = []
