@@ -320,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--time-limit", type=float, default=None,
                      help="seconds in all, a cap (default from the config: 600)")
     sub.add_argument("--node-limit", type=int, default=None,
-                     help="branch-and-bound nodes of the final award solve, the deterministic limit (default 30)")
+                     help="branch-and-bound nodes of the final award solve, the deterministic limit (default 10)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
 

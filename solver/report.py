@@ -67,13 +67,12 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
             console.print(f"[bold]lots from[/bold]: {solve['lot_source']}", highlight=False)
         for tried in solve.get("lot_counts_tried", []):
             if "objective" in tried:
-                console.print(f"[bold]{tried['lots']} lots[/bold] (screening): £{tried['objective']:,.0f} a year, bound "
-                              + (f"£{tried['bound']:,.0f}" if tried.get("bound") is not None else "none")
-                              + f", {tried['award_status']}", highlight=False)
+                console.print(f"[bold]{tried['lots']} lots[/bold] (screening): £{tried['objective']:,.0f} a year",
+                              highlight=False)
         if solve.get("lot_counts_too_close_to_call"):
             console.print("[yellow]lot count too close to call:[/yellow] the screening cost of "
                           + ", ".join(f"{k} lots" for k in solve["lot_counts_too_close_to_call"])
-                          + " lies within the chosen design's gap (and its within theirs); give more time to separate them",
+                          + " lies within the chosen design's gap; a higher --node-limit may separate them",
                           highlight=False)
     lots = pd.DataFrame(kpis["lots"]).set_index("lot")
     console.print(frame_table(lots.rename(columns=LOT_HEADINGS), f"Lots of {instance.name}",

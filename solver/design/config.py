@@ -89,7 +89,7 @@ class SolverSettings:
     lot_share_of_time: float = 0.6  # share of the time limit given to the lot stage
     # branch-and-bound nodes of the final award solve: a deterministic limit (the time limit stays a
     # cap; the award stage's `stopped_by` says which one ended the search)
-    node_limit: int | None = 30
+    node_limit: int | None = 10
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .contract import dispatch, expected_framework, market_of
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
-SCREENING_SHARE = 0.3  # of the time limit, spread over the lot counts screened
+SCREENING_SHARE = 0.5  # of the time limit, spread over the lot counts screened (a cap: effort decides)
 MIN_AWARD_SECONDS = 2.0
 MIN_EXACT_SECONDS = 5.0
 SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
@@ -103,13 +103,14 @@ def explain_lots(problem: LotProblem, heuristic: LotPartition) -> dict[str, list
 
 
 def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float,
-                 node_limit: int | None) -> tuple[AwardModel, SolveReport]:
+                 node_limit: int | None, bound: bool = True) -> tuple[AwardModel, SolveReport]:
     """Awards for these lots, with the solver's true status, bound and gap.
 
     The awards are chosen by branch and bound on the model without its failure worlds (a fraction
     of its size) within `node_limit` nodes; then the full model, those awards fixed, prices every
     failure and re-optimises the contract terms (a linear programme), and the full model's LP
-    relaxation bounds what any awards could cost. Without failure worlds the MIP is the whole
+    relaxation bounds what any awards could cost (unless `bound` is off: screening). Without failure
+    worlds the MIP is the whole
     model, and with its terms fixed the recourse is re-solved, so the reported terms are always the
     least-cost dispatch of the design's awards (the evaluation's)."""
     began = time.perf_counter()
@@ -134,7 +135,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     model = AwardModel(instance, config, lots)
     model.finalise()
     left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
-    bound = _relaxation_bound(model, left)
+    lower = _relaxation_bound(model, left) if bound else None
     chosen = {v.name: round(v.varValue or 0.0) for v in calm.problem.variables() if v.cat == pulp.LpInteger}
     for variable in model.problem.variables():
         if variable.name in chosen:
@@ -142,10 +143,10 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     fixed = solve(model.problem, settings.name, left, 1e-9, settings.seed)
     if not fixed.has_solution:
         raise RuntimeError(f"the award model with its awards fixed could not be solved ({fixed.status})")
-    gap = relative_gap(fixed.objective, bound)
+    gap = relative_gap(fixed.objective, lower)
     status = "optimal" if gap is not None and gap <= PROVEN_GAP else (
         "within_gap" if gap is not None and gap <= settings.gap else "feasible")
-    return model, SolveReport(report.solver, status, fixed.objective, bound, gap, time.perf_counter() - began,
+    return model, SolveReport(report.solver, status, fixed.objective, lower, gap, time.perf_counter() - began,
                               report.stopped_by)
 
 
@@ -220,7 +221,7 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
     award_seconds = max(MIN_AWARD_SECONDS, seconds - (time.perf_counter() - began))
     try:
         model, report = solve_awards(instance, config, lots, award_seconds,
-                                     config.solver.node_limit if exact else SCREENING_NODES)
+                                     config.solver.node_limit if exact else SCREENING_NODES, bound=exact)
     except Infeasible as infeasible:
         return Attempt(k, failures={family: [f"with {k} lots: {p}" for p in places]
                                     for family, places in infeasible.explanation.items()})
@@ -271,8 +272,9 @@ def optimise(instance: Instance, config: DesignConfig,
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
     best.design.solve["reproducible"] = all(a.design.solve["reproducible"] if a.design else "time" not in a.failures
                                             for a in [best, *screened])
-    close = [a.k for a in screened if a.design is not None and a.k != chosen and a.bound <= best.objective
-             and best.bound <= a.objective]
+    # counts the chosen design's own gap cannot rule out: their screening cost is within it
+    close = [a.k for a in screened if a.design is not None and a.k != chosen and a.objective <= 2 * best.objective
+             - best.bound]
     if close:
         best.design.solve["lot_counts_too_close_to_call"] = close
     if best is not final:

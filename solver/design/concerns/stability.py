@@ -30,7 +30,14 @@ def add(model: AwardModel) -> None:
             model.require("viability", p, volume - minimum[p] * awarded, ">=", 0.0)
     if cfg.resilience_share > 0 and model.h:
         for l in model.lot_ids:
-            for p in model.pairs_of_lot(l):
-                reserved = pulp.lpSum(model.h[l, q] for q in model.pairs_of_lot(l) if q != p)
+            eligible = model.pairs_of_lot(l)
+            for p in eligible:
+                reserved = pulp.lpSum(model.h[l, q] for q in eligible if q != p)
                 model.require("resilience", f"failure of {p} in {l}", reserved - cfg.resilience_share
                               * model.contracted(l, p), ">=", 0.0)
+            # Valid for whole awards, and what the LP relaxation misses: summed over the k awarded
+            # providers, (k - 1) x all headroom >= share x all contracted hours, and k is at most K.
+            most = min(model.config.awards.providers_max, len(eligible))
+            if most > 1:
+                model.problem += (pulp.lpSum(model.h[l, q] for q in eligible) >= cfg.resilience_share / (most - 1)
+                                  * pulp.lpSum(model.contracted(l, q) for q in eligible)), f"resilience_sum_{l}"
