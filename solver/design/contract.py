@@ -21,9 +21,9 @@ A design's lots are served lot by lot, and in every lot, week by week, care is b
 
 Because each lot draws on its own sources (an award's ceiling and headroom belong to its lot, a
 provider's residual capacity is split between lots in fixed shares), this greedy order is exactly
-the least-cost recourse of a linear programme (a failure's, of a second one on what is left); the award MIP states that programme and the
-evaluation runs the greedy, so the two price the same world. `dispatch` runs it for many rows at
-once (scenarios, failures, stress-test draws).
+the least-cost recourse of a linear programme (and a failure's, of a second one on what is left);
+the award MIP states those programmes and the evaluation runs the greedy, so the two price the
+same world. `dispatch` runs it for many rows at once (scenarios, failures, stress-test draws).
 
 A **failure** is a provider handing back its council awards (its block, floors, call-off and
 headroom go; its partners in each of those lots may use their reserved headroom). Its expected
