@@ -34,22 +34,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--instances", nargs="+", default=["shire", "county"])
     parser.add_argument("--configs", nargs="+", default=["balanced"])
-    parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--time-limit", type=float, default=None, help="a cap (default: the configuration's)")
+    parser.add_argument("--node-limit", type=int, default=None, help="award-stage nodes (default: the configuration's)")
     parser.add_argument("--gap", type=float, default=None, help="stop gap (default: the configuration's)")
     parser.add_argument("--solver", default="highs", choices=["highs", "cbc"])
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args()
     header = (f"{'instance':10} {'config':22} {'solver':6} {'run':>3} {'seconds':>8} {'lots':>4} {'lot source':28} "
               f"{'lot status':>11} {'lot gap':>8} {'award status':>12} {'award obj £/yr':>15} {'award bound':>15} "
-              f"{'award gap':>9} {'expected £/yr':>14}")
+              f"{'award gap':>9} {'expected £/yr':>14} {'reproducible':>12}")
     print(header)
     for name in args.instances:
         instance = load_instance(ROOT / "instances" / name)
         for config_name in args.configs:
             config = load_config(ROOT / "configs" / f"{config_name}.yaml")
-            settings = {"name": args.solver, "time_limit": args.time_limit}
-            if args.gap is not None:
-                settings["gap"] = args.gap
+            settings = {k: v for k, v in (("name", args.solver), ("time_limit", args.time_limit),
+                                          ("node_limit", args.node_limit), ("gap", args.gap)) if v is not None}
             config = replace(config, solver=replace(config.solver, **settings))
             times, gaps = [], []
             for run in range(1, args.repeats + 1):
@@ -69,7 +69,7 @@ def main() -> None:
                       f"{design.solve['lot_source'][:28]:28} {lot.get('status', '-')[:11]:>11} "
                       f"{fmt(lot.get('gap'), '{:.2%}'):>8} {award['status']:>12} {fmt(award['objective'], '{:,.0f}'):>15} "
                       f"{fmt(award['bound'], '{:,.0f}'):>15} {fmt(award['gap'], '{:.2%}'):>9} "
-                      f"{kpis['expected_cost_gbp_per_year']:14,.0f}")
+                      f"{kpis['expected_cost_gbp_per_year']:14,.0f} {str(design.solve['reproducible']):>12}")
             if len(times) > 1:
                 known = [g for g in gaps if g is not None]
                 print(f"{name:10} {config_name:22} median of {len(times)}: {statistics.median(times):.1f} s, award gap "

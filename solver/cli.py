@@ -318,9 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=Path, default=Path("out/design"), help="folder to write (default out/design)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
     sub.add_argument("--time-limit", type=float, default=None,
-                     help="seconds in all, a cap (default from the config: 600)")
+                     help="seconds in all, a cap (default from the config: 1200)")
     sub.add_argument("--node-limit", type=int, default=None,
-                     help="branch-and-bound nodes of the final award solve, the deterministic limit (default 10)")
+                     help="branch-and-bound nodes of the final award solve, the deterministic limit "
+                          "(default: by model size, 10-500)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
 

@@ -34,7 +34,7 @@ def small_config(**sections) -> DesignConfig:
     """Three lots of the tiny county, quick solver settings; sections override."""
     config = DesignConfig()
     config = replace(config, lots=replace(config.lots, count_min=3, count_max=3, balance_tolerance=0.35),
-                     solver=replace(config.solver, time_limit=30, gap=0.02, node_limit=100))
+                     solver=replace(config.solver, time_limit=120, gap=0.02, node_limit=100))
     for name, changes in sections.items():
         config = replace(config, **{name: replace(getattr(config, name), **changes)})
     return config

@@ -83,13 +83,14 @@ class Coverage:
 @dataclass(frozen=True)
 class SolverSettings:
     name: str = "highs"
-    time_limit: float = 600.0  # seconds in all: a cap; the node limits decide, so a run is reproducible
+    time_limit: float = 1200.0  # seconds in all: a cap; counted work decides, so a run is reproducible
     gap: float = 0.01
     seed: int = 0
     lot_share_of_time: float = 0.6  # share of the time limit given to the lot stage
     # branch-and-bound nodes of the final award solve: a deterministic limit (the time limit stays a
-    # cap; the award stage's `stopped_by` says which one ended the search)
-    node_limit: int | None = 10
+    # cap; the award stage's `stopped_by` says which one ended the search). None: by model size
+    # (optimise.node_budget, 10-500 nodes)
+    node_limit: int | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ MAX_LOT_COUNTS_TRIED = 4
 SCREENING_SHARE = 0.5  # of the time limit, spread over the lot counts screened (a cap: effort decides)
 MIN_AWARD_SECONDS = 2.0
 MIN_EXACT_SECONDS = 5.0
+NODE_WORK, MIN_NODES, MAX_NODES = 100_000, 10, 500  # the default award search (solver.node_limit unset)
+WHOLE_MIP_MAX_VARIABLES = 5_000  # a whole award model this small is branched on, failure worlds and all
 SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
 
 
@@ -107,7 +109,8 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     """Awards for these lots, with the solver's true status, bound and gap.
 
     The awards are chosen by branch and bound on the model without its failure worlds (a fraction
-    of its size) within `node_limit` nodes; then the full model, those awards fixed, prices every
+    of its size) within `node_limit` nodes. A small whole model is then branched on from there;
+    otherwise the full model, those awards fixed, prices every
     failure and re-optimises the contract terms (a linear programme), and the full model's LP
     relaxation bounds what any awards could cost (unless `bound` is off: screening). Without failure
     worlds the MIP is the whole
@@ -119,6 +122,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     calm = AwardModel(instance, calm_config, lots)
     calm.finalise()
     settings = config.solver
+    node_limit = node_limit or node_budget(calm.problem)
     report = solve(calm.problem, settings.name, time_limit, settings.gap, settings.seed, node_limit=node_limit)
     if report.status in ("infeasible", "unbounded_or_infeasible"):
         elastic = AwardModel(instance, calm_config, lots, elastic=True)
@@ -135,6 +139,12 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     model = AwardModel(instance, config, lots)
     model.finalise()
     left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
+    if len(model.problem.variables()) <= WHOLE_MIP_MAX_VARIABLES:  # small: branch on the whole model
+        start = {v.name: float(v.varValue) for v in calm.first_stage() if v.varValue is not None}
+        whole = solve(model.problem, settings.name, left, settings.gap, settings.seed, start=start,
+                      node_limit=node_limit)
+        if whole.has_solution:
+            return model, _resolve_recourse(model, whole)
     lower = _relaxation_bound(model, left) if bound else None
     chosen = {v.name: round(v.varValue or 0.0) for v in calm.problem.variables() if v.cat == pulp.LpInteger}
     for variable in model.problem.variables():
@@ -148,6 +158,12 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
         "within_gap" if gap is not None and gap <= settings.gap else "feasible")
     return model, SolveReport(report.solver, status, fixed.objective, lower, gap, time.perf_counter() - began,
                               report.stopped_by)
+
+
+def node_budget(problem: pulp.LpProblem) -> int:
+    """Branch-and-bound nodes for an award model: the same work (nodes x variables) whatever its size,
+    so small models are searched deeply and large ones still finish; counted, hence reproducible."""
+    return int(min(MAX_NODES, max(MIN_NODES, round(NODE_WORK / max(len(problem.variables()), 1)))))
 
 
 def _relaxation_bound(model: AwardModel, seconds: float) -> float | None:
@@ -238,7 +254,8 @@ def optimise(instance: Instance, config: DesignConfig,
 
     With several allowed lot counts, each is screened with the same effort (heuristic lots with
     location-allocation, the award model's root node) within a share of the time limit; the best
-    count then gets the exact lot MIP and the full award solve (`solver.node_limit` nodes).
+    count then gets the exact lot MIP and the full award solve (`solver.node_limit` nodes, or a
+    budget by model size: `node_budget`).
     """
     began = time.perf_counter()
     total = config.solver.time_limit
