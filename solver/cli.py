@@ -96,10 +96,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .run import given
 
     instance = load_instance(args.instance)
-    recorded = read_design(args.design, instance).config
-    config = (load_config(args.config) if args.config is not None or not recorded
-              else config_from_dict(recorded, str(args.design)))
-    design = given(instance, args.design, config).design
+    design = read_design(args.design, instance)
+    config = (load_config(args.config) if args.config is not None or not design.config
+              else config_from_dict(design.config, str(args.design)))
+    given(instance, design, args.design, config)
     write_outputs(instance, design, args.out)
     print_design(out, instance, design)
     return 0
@@ -264,9 +264,11 @@ def cmd_frontier(args: argparse.Namespace) -> int:
 def override_solver(config, args: argparse.Namespace):
     from dataclasses import replace
 
+    from .design.config import check_config
+
     changes = {k: v for k, v in (("name", args.solver), ("time_limit", args.time_limit), ("gap", args.gap),
                                  ("seed", args.seed), ("node_limit", args.node_limit)) if v is not None}
-    return replace(config, solver=replace(config.solver, **changes))
+    return check_config(replace(config, solver=replace(config.solver, **changes)), "the command line")
 
 
 def build_parser() -> argparse.ArgumentParser:

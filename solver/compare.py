@@ -15,6 +15,7 @@ import pandas as pd
 from rich.console import Console
 
 from .design.config import DesignConfig, with_valuation
+from .design.result import read_design
 from .evaluate import evaluate
 from .instance import Instance
 from .report import frame_table
@@ -30,13 +31,15 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
     """Every configuration's design (or failure), then the current design, all scored alike. The
     current design is read first: a mistake in it raises InputError before any time is spent."""
     reference = current_config or DesignConfig()
-    current_run = [given(instance, current, reference, settings)] if current is not None else []
+    current_run = ([given(instance, read_design(current, instance), current, reference, settings)]
+                   if current is not None else [])
     runs = [run(instance, path, settings, adjust, progress) for path in config_paths] + current_run
     _unique_names(runs)
     for scored in runs:
         if scored.design is not None:
-            common = evaluate(instance, with_valuation(scored.config, reference), scored.design)
-            scored.design.kpis["common_ranking_cost_gbp_per_year"] = common["expected_cost_gbp_per_year"]
+            valued = with_valuation(scored.config, reference)
+            kpis = scored.kpis if valued == scored.config else evaluate(instance, valued, scored.design)
+            scored.design.kpis["common_ranking_cost_gbp_per_year"] = kpis["expected_cost_gbp_per_year"]
     return runs
 
 

@@ -120,27 +120,32 @@ def provider_volumes(market: Market, terms: Terms, normal: Outcome) -> pd.Series
 def failure_table(market: Market, terms: Terms, normal: Outcome, awarded: list[str]) -> pd.DataFrame:
     """Every awarded provider's failure in every scenario: its hours lost in its lots, and who takes
     them on — its lot partners, the residual market — or whether they go unmet, with the extra cost."""
+    columns = ["provider", "scenario", "lots", "hours_lost_per_week", "absorbed_by_partners_per_week",
+               "absorbed_by_residual_market_per_week", "unmet_per_week", "extra_cost_gbp_per_week"]
+    if not awarded:
+        return pd.DataFrame(columns=columns)
     index = {p: i for i, p in enumerate(market.providers)}
+    scenarios = len(market.scenarios)
+    failed = np.repeat([terms.provider == index[p] for p in awarded], scenarios, axis=0).reshape(-1, len(terms.lot))
+    after = dispatch(market, terms, np.tile(market.demand.T, (len(awarded), 1)), failed)  # provider-major rows
+    extra = after.total() - np.tile(normal.total(), len(awarded))
     rows = []
-    for p in awarded:
-        failed = np.broadcast_to(terms.provider == index[p], (len(market.scenarios), len(terms.lot)))
-        after = dispatch(market, terms, market.demand.T, failed.copy())
+    for k, p in enumerate(awarded):
         mine = terms.provider == index[p]
         lots = np.unique(terms.lot[mine])
         partners = np.isin(terms.lot, lots) & ~mine
         lost = (normal.block_paid[:, mine] + normal.call_off[:, mine]).sum(axis=1)
         for j, s in enumerate(market.scenarios):
+            r = k * scenarios + j
             rows.append({
                 "provider": p, "scenario": s, "lots": ", ".join(market.lot_ids[l] for l in lots),
                 "hours_lost_per_week": float(lost[j]),
-                "absorbed_by_partners_per_week": float((after.call_off[j] - normal.call_off[j])[partners].sum()),
-                "absorbed_by_residual_market_per_week": float((after.residual[j, lots] - normal.residual[j, lots]).sum()),
-                "unmet_per_week": float((after.unmet[j, lots] - normal.unmet[j, lots]).sum()),
-                "extra_cost_gbp_per_week": float(after.total()[j] - normal.total()[j]),
+                "absorbed_by_partners_per_week": float((after.call_off[r] - normal.call_off[j])[partners].sum()),
+                "absorbed_by_residual_market_per_week": float((after.residual[r, lots] - normal.residual[j, lots]).sum()),
+                "unmet_per_week": float((after.unmet[r, lots] - normal.unmet[j, lots]).sum()),
+                "extra_cost_gbp_per_week": float(extra[r]),
             })
-    return pd.DataFrame(rows, columns=["provider", "scenario", "lots", "hours_lost_per_week",
-                                       "absorbed_by_partners_per_week", "absorbed_by_residual_market_per_week",
-                                       "unmet_per_week", "extra_cost_gbp_per_week"])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def worst_failure(failures: pd.DataFrame, scenario: str) -> dict | None:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .design.config import DesignConfig, load_config
 from .design.optimise import Infeasible, optimise
-from .design.result import Design, read_design
+from .design.result import Design
 from .evaluate import evaluate
 from .instance import InputError, Instance
 from .stress import StressResult, StressSettings, stress_test
@@ -76,14 +76,13 @@ def run(instance: Instance, config: DesignConfig | Path, stress: StressSettings 
     return result
 
 
-def given(instance: Instance, path: Path, config: DesignConfig, stress: StressSettings | None = None) -> Run:
-    """A design file (e.g. the council's current contracts) scored under `config`; a mistake in the
-    file raises InputError at once."""
+def given(instance: Instance, design: Design, source: Path, config: DesignConfig,
+          stress: StressSettings | None = None) -> Run:
+    """A design read from `source` (e.g. the council's current contracts) scored under `config`."""
     began = time.perf_counter()
-    design = read_design(path, instance)
     design.config = config.to_dict()
-    design.solve = design.solve or {"method": f"given ({path.name})"}
-    result = Run("current", str(path), "given", config, design)
+    design.solve = design.solve or {"method": f"given ({source.name})"}
+    result = Run("current", str(source), "given", config, design)
     score(instance, result, stress)
     result.seconds = time.perf_counter() - began
     return result

@@ -37,6 +37,7 @@ import pandas as pd
 from .instance import Instance
 from .instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
 
+PUBLISHED_MINUTES_PER_CONTACT_HOUR = (8.0, 20.0)  # paid travel, test range; 12 urban base case (domain.md §3)
 BHH_CONSTANT = 0.7124
 DETOUR_FACTOR = 1.3
 SPEED_KMH = {"urban": 18.0, "town": 25.0, "rural": 32.0}

@@ -119,8 +119,8 @@ class AwardModel:
     def prices(self, l: str, p: str) -> tuple[float, float, float]:
         """Block and call-off price paid in lot l, and p's quality credit, £/hour."""
         i, q = self.lot_index[l], self.provider_index[p]
-        m = self.market
-        return float(m.block_rate[q] * m.uplift[i]), float(m.framework_rate[q] * m.uplift[i]), float(m.quality_credit[q])
+        return (float(self.market.block_price(i, q)), float(self.market.call_price(i, q)),
+                float(self.market.quality_credit[q]))
 
     # -- the decision skeleton ------------------------------------------------------------------
 

@@ -206,6 +206,14 @@ def config_from_dict(raw: dict[str, Any], source: str) -> DesignConfig:
     return config
 
 
+def check_config(config: DesignConfig, source: str) -> DesignConfig:
+    """`config` if its rules hold together (e.g. after command-line overrides), else InputError."""
+    problems = _check(config, source)
+    if problems:
+        raise InputError(problems)
+    return config
+
+
 def _check(config: DesignConfig, file: str) -> list[Problem]:
     problems = []
     if not 1 <= config.lots.count_min <= config.lots.count_max:
@@ -216,6 +224,13 @@ def _check(config: DesignConfig, file: str) -> list[Problem]:
                                 column="awards.providers_min"))
     if config.volume.block_share_min > config.volume.block_share_max:
         problems.append(Problem("volume.block_share_min exceeds block_share_max", file, column="volume.block_share_min"))
+    if config.stability.exit_rate > 1:
+        problems.append(Problem(f"stability.exit_rate {config.stability.exit_rate:g} is not a probability", file,
+                                column="stability.exit_rate", fix="give the chance a provider fails in a year, 0-1 "
+                                "(0.10-0.17 observed)"))
+    if config.solver.node_limit is not None and config.solver.node_limit < 1:
+        problems.append(Problem(f"solver.node_limit {config.solver.node_limit} is below 1", file,
+                                column="solver.node_limit", fix="give at least 1 node, or leave it out"))
     if config.stability.resilience_share > 0 and config.awards.providers_max < 2:
         problems.append(Problem("stability.resilience_share needs lots with partners to hold headroom, but "
                                 "awards.providers_max is 1", file, column="stability.resilience_share",

@@ -82,6 +82,14 @@ class Market:
         """The base scenario (the first), in which failures are priced."""
         return 0
 
+    def block_price(self, lot: int, providers: np.ndarray | int) -> np.ndarray | float:
+        """£/hour paid for block hours in the lot (the bid, or the single rate, with any rural uplift)."""
+        return self.block_rate[providers] * self.uplift[lot]
+
+    def call_price(self, lot: int, providers: np.ndarray | int) -> np.ndarray | float:
+        """£/hour paid for call-off in the lot."""
+        return self.framework_rate[providers] * self.uplift[lot]
+
     def residual_sources(self, lot: int) -> list[int]:
         """Providers offering residual-market hours in the lot."""
         if not self.spot:
@@ -243,7 +251,7 @@ def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray 
         mine = np.flatnonzero(terms.lot == l)
         who = terms.provider[mine]
         gone = dead[:, mine]
-        price = market.framework_rate[who] * market.uplift[l]
+        price = market.call_price(l, who)
         credit = market.quality_credit[who]
         block, floor, ceiling = terms.block[mine], terms.floor[mine], terms.ceiling[mine]
         surplus = np.maximum(block.sum() - need[:, l], 0.0)
@@ -273,7 +281,7 @@ def dispatch(market: Market, terms: Terms, need: np.ndarray, failed: np.ndarray 
         residual[:, l, sellers] = bought
         unmet[:, l] = np.maximum(short + lost - again.sum(axis=1), 0.0)  # never below 0 by rounding
         idle[:, l] = np.maximum(block_paid[:, mine].sum(axis=1) - need[:, l], 0.0)
-        cost["block"][:, l] = block_paid[:, mine] @ (market.block_rate[who] * market.uplift[l])
+        cost["block"][:, l] = block_paid[:, mine] @ market.block_price(l, who)
         cost["framework"][:, l] = call_off[:, mine] @ price
         cost["residual"][:, l] = bought @ seller_price
         cost["unmet"][:, l] = unmet[:, l] * market.unmet_penalty
@@ -298,7 +306,3 @@ def market_of(instance: Instance, config: DesignConfig, design: Design) -> tuple
     market = build_market(instance, config, [lot.areas for lot in design.lots], [lot.lot for lot in design.lots])
     return market, terms_of(market, design.awards)
 
-
-def expected_framework(market: Market, terms: Terms, normal: Outcome) -> np.ndarray:
-    """Each award's expected call-off hours a week."""
-    return market.probability @ normal.call_off

@@ -26,7 +26,7 @@ from .config import DesignConfig
 from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
 from .mip import PROVEN_GAP, SolveReport, relative_gap, solve
-from .contract import dispatch, expected_framework, market_of
+from .contract import dispatch, market_of
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
@@ -331,7 +331,7 @@ def _design(instance: Instance, config: DesignConfig, partition: LotPartition, l
         },
     )
     market, terms = market_of(instance, config, design)
-    expected = expected_framework(market, terms, dispatch(market, terms, market.demand.T))
+    expected = market.probability @ dispatch(market, terms, market.demand.T).call_off
     for award, hours in zip(design.awards, expected):
         award.expected_framework_hours_per_week = round(float(hours), 2)
     return design

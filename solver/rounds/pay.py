@@ -81,6 +81,9 @@ def check_pay(week: CarerWeek, practice: str, pay_rate: float, nlw: float) -> Pa
     return PayCheck(pay, effective, week.working > 0 and effective < nlw - EPS_GBP, week.working - paid)
 
 
+MINIMUM_PRICE_2025_26 = 32.14  # Homecare Association Minimum Price per contact hour, ../shared/domain.md §3
+
+
 @dataclass(frozen=True)
 class PriceAssumptions:
     """Inputs of the cost-based price per contact hour. Defaults are the Homecare Association's
