@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
 
@@ -72,17 +74,17 @@ def cmd_import_authority(args: argparse.Namespace) -> int:
 
 
 def cmd_design(args: argparse.Namespace) -> int:
-    from .design.config import load_config
+    from .design.config import DesignConfig
     from .report import print_design, write_outputs
-    from .run import run
+    from .run import prepared, run
 
     instance = load_instance(args.instance)
-    config = override_solver(load_config(args.config), args)
+    config = prepared(instance, args.config or DesignConfig(), lambda config: override_solver(config, args))
     with out.status(f"optimising {instance.name} under {config.name} (time limit {config.solver.time_limit:g} s)") as status:
         result = run(instance, config, progress=status.update)
     if result.design is None:
         err.print(f"[red]{result.status}:[/red] {result.failure}", highlight=False)
-        return EXIT_INFEASIBLE if result.status == "infeasible" else 1
+        return {"infeasible": EXIT_INFEASIBLE, "invalid": EXIT_BAD_INPUT}.get(result.status, 1)
     write_outputs(instance, result.design, args.out)
     print_design(out, instance, result.design)
     out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv, failures.csv", highlight=False)
@@ -111,9 +113,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from .reports import write_reports
     from .stress import StressSettings
 
-    if not 0 <= args.exit_rate <= 1:
-        err.print(f"[red]error:[/red] --exit-rate must be a probability, not {args.exit_rate:g}", highlight=False)
-        return EXIT_BAD_INPUT
+    if args.instance is None:  # `--configs a.yaml b.yaml FOLDER`: the folder is the instance
+        if not args.configs or not (args.configs[-1] / "instance.yaml").exists():
+            raise InputError([Problem("no instance folder given", "the command line",
+                                      fix="give the instance folder before --configs, e.g. "
+                                          "tender compare instances/shire --configs configs/balanced.yaml")])
+        args.instance = args.configs.pop()
     instance = load_instance(args.instance)
     settings = StressSettings(draws=args.draws, seed=args.seed or 0, exit_rate=args.exit_rate)
     with out.status(f"comparing {len(args.configs)} design(s) on {instance.name}") as status:
@@ -136,16 +141,8 @@ DEFAULT_SPEED_KMH = 25.0
 
 
 def rounds_option_problems(args: argparse.Namespace) -> list[Problem]:
-    """Options of `tender rounds` out of range or given where they mean nothing."""
+    """Options of `tender rounds` given where they mean nothing (each option's range is its argparse type)."""
     problems = []
-    if not 0 < args.share <= 1:
-        problems.append(Problem(f"--share {args.share:g} is not a share", fix="give a share above 0 and at most 1"))
-    if args.days < 1:
-        problems.append(Problem(f"--days {args.days} is below 1", fix="route at least one day"))
-    if args.continuity_penalty is not None and args.continuity_penalty < 0:
-        problems.append(Problem("--continuity-penalty is negative", fix="give 0 or more minutes"))
-    if args.speed_kmh is not None and args.speed_kmh <= 0:
-        problems.append(Problem(f"--speed-kmh {args.speed_kmh:g} is not a speed", fix="give km/h above 0"))
     if args.visits is not None:
         if args.carers is None:
             problems.append(Problem("--visits needs --carers", fix="give the carers' shifts as a CSV too"))
@@ -242,11 +239,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
 
 def cmd_frontier(args: argparse.Namespace) -> int:
-    from .design.config import load_config
+    from .design.config import DesignConfig
     from .frontier import FORMATS, chart, marks, printable, trace
+    from .run import prepared
 
     instance = load_instance(args.instance)
-    config = override_solver(load_config(args.config), args)
+    config = prepared(instance, args.config or DesignConfig(), lambda config: override_solver(config, args))
     marked = marks(instance, config, args.mark or [], args.against)
     with out.status(f"tracing cost against {args.against} on {instance.name}") as status:
         table = trace(instance, config, args.points, args.against, progress=status.update)
@@ -261,20 +259,70 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0 if (table["status"] == "ok").any() else EXIT_INFEASIBLE
 
 
+SOLVER_OPTIONS = {"name": "--solver", "time_limit": "--time-limit", "gap": "--gap", "seed": "--seed",
+                  "node_limit": "--node-limit"}
+
+
 def override_solver(config, args: argparse.Namespace):
-    from dataclasses import replace
+    """`config` with the solver options given on the command line."""
+    from .design.config import with_solver
 
-    from .design.config import check_config
+    changes = {key: getattr(args, option[2:].replace("-", "_")) for key, option in SOLVER_OPTIONS.items()}
+    return with_solver(config, "the command line", {f"solver.{k}": o for k, o in SOLVER_OPTIONS.items()},
+                       **{k: v for k, v in changes.items() if v is not None})
 
-    changes = {k: v for k, v in (("name", args.solver), ("time_limit", args.time_limit), ("gap", args.gap),
-                                 ("seed", args.seed), ("node_limit", args.node_limit)) if v is not None}
-    return check_config(replace(config, solver=replace(config.solver, **changes)), "the command line")
+
+def number(minimum: float | None = None, maximum: float | None = None, above: float | None = None,
+           whole: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number (a whole one if `whole`) within the bounds, or a clear error."""
+    def parse(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole number' if whole else 'number'}") from None
+        if value != value or value in (float("inf"), float("-inf")):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"{text} must be above {above:g}")
+        if minimum is not None and value < minimum:
+            raise argparse.ArgumentTypeError(f"{text} must be at least {minimum:g}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{text} must be at most {maximum:g}")
+        return value
+    return parse
+
+
+SECONDS = number(above=0)
+COUNT = number(minimum=1, whole=True)
+SEED = number(minimum=0, maximum=2**31 - 1, whole=True)
+SHARE = number(above=0, maximum=1)
+PROBABILITY = number(minimum=0, maximum=1)
+GAP = number(minimum=0, maximum=0.99)
+
+
+def out_folder(text: str) -> Path:
+    """An argparse type: a folder that is, or can be made, writable (checked before any solve)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder: give a folder to write into")
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{existing} is not a folder this user can write to")
+    return path
+
+
+def package_version() -> str:
+    try:
+        return version("tender-solver")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tender", description="Design home care tenders: lots, providers per lot, block and framework hours.",
         epilog="Example: tender info instances/shire")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, func: Callable[[argparse.Namespace], int], help_: str, example: str) -> argparse.ArgumentParser:
@@ -290,24 +338,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("info", cmd_info, "Summarise an instance: areas and hours by rurality, providers, "
                   "market shares and HHI, warnings.", "tender info instances/tiny")
     sub.add_argument("instance", type=Path, help="instance folder (or its instance.yaml)")
-    sub.add_argument("--top", type=int, default=15, help="providers to list (default 15)")
+    sub.add_argument("--top", type=COUNT, default=15, help="providers to list (default 15)")
 
     sub = command("generate", cmd_generate, "Generate a realistic synthetic county instance.",
                   "tender generate --profile shire --areas 150 --seed 1 --out instances/shire")
     sub.add_argument("--profile", choices=["shire", "city", "rural"], default="shire")
-    sub.add_argument("--areas", type=int, required=True, help="number of areas")
-    sub.add_argument("--providers", type=int, default=None, help="number of providers (default: by profile)")
-    sub.add_argument("--seed", type=int, default=1)
-    sub.add_argument("--out", type=Path, required=True, help="folder to write")
+    sub.add_argument("--areas", type=COUNT, required=True, help="number of areas")
+    sub.add_argument("--providers", type=COUNT, default=None, help="number of providers (default: by profile)")
+    sub.add_argument("--seed", type=SEED, default=1)
+    sub.add_argument("--out", type=out_folder, required=True, help="folder to write")
 
     sub = command("import-authority", cmd_import_authority, "Build an instance from the real small areas (LSOAs) "
                   "of an English local authority: Census 2021 population 65+, estimated demand, and providers from "
                   "your files or synthetic.", 'tender import-authority "Wiltshire" --out instances/wiltshire')
     sub.add_argument("authority", help="2019 district name or code, any case (e.g. Wiltshire, E06000054)")
-    sub.add_argument("--out", type=Path, required=True, help="folder to write")
+    sub.add_argument("--out", type=out_folder, required=True, help="folder to write")
     sub.add_argument("--providers", type=Path, default=None, help="providers CSV (default: synthetic)")
     sub.add_argument("--incumbency", type=Path, default=None, help="incumbency CSV (needs --providers)")
-    sub.add_argument("--seed", type=int, default=1, help="seed of the synthetic providers (default 1)")
+    sub.add_argument("--seed", type=SEED, default=1, help="seed of the synthetic providers (default 1)")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="override an assumption, e.g. --set take_up_rate=0.025 (see solver/authority.py)")
 
@@ -317,15 +365,15 @@ def build_parser() -> argparse.ArgumentParser:
                   "tender design instances/shire --config configs/balanced.yaml --out out/shire-balanced")
     sub.add_argument("instance", type=Path, help="instance folder")
     sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
-    sub.add_argument("--out", type=Path, default=Path("out/design"), help="folder to write (default out/design)")
+    sub.add_argument("--out", type=out_folder, default=Path("out/design"), help="folder to write (default out/design)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None,
+    sub.add_argument("--time-limit", type=SECONDS, default=None,
                      help="seconds in all, a cap (default from the config: 1200)")
-    sub.add_argument("--node-limit", type=int, default=None,
+    sub.add_argument("--node-limit", type=COUNT, default=None,
                      help="branch-and-bound nodes of the final award solve, the deterministic limit "
                           "(default: by model size, 10-500)")
-    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
+    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=SEED, default=None, help="solver and heuristic seed")
 
     sub = command("evaluate", cmd_evaluate, "Score a design file (optimised or hand-written, e.g. the council's "
                   "current arrangement) with the same KPIs as every other design.",
@@ -334,7 +382,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("design", type=Path, help="design.json to score")
     sub.add_argument("--config", type=Path, default=None,
                      help="rules to score it under (rates, recourse; default: the design's own, else balanced)")
-    sub.add_argument("--out", type=Path, default=Path("out/evaluation"), help="folder to write")
+    sub.add_argument("--out", type=out_folder, default=Path("out/evaluation"), help="folder to write")
 
     sub = command("compare", cmd_compare, "Optimise several contract designs (and score the council's current one) "
                   "with the same evaluation and a Monte Carlo stress test of demand and provider exits; prints the "
@@ -342,19 +390,19 @@ def build_parser() -> argparse.ArgumentParser:
                   "and a GeoJSON of each design's lots. A design whose rules cannot be met is reported, not fatal.",
                   "tender compare instances/shire --configs configs/balanced.yaml configs/wiltshire-2011.yaml "
                   "--current current.json --time-limit 20 --out out/compare")
-    sub.add_argument("instance", type=Path, help="instance folder")
+    sub.add_argument("instance", type=Path, nargs="?", help="instance folder")
     sub.add_argument("--configs", type=Path, nargs="+", required=True, help="design configurations to optimise")
     sub.add_argument("--current", type=Path, default=None, help="the council's current design.json to score too")
     sub.add_argument("--current-config", type=Path, default=None,
                      help="rules to score the current design under (default: balanced)")
-    sub.add_argument("--out", type=Path, default=Path("out/compare"), help="folder to write (default out/compare)")
+    sub.add_argument("--out", type=out_folder, default=Path("out/compare"), help="folder to write (default out/compare)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per design, a cap (default from each config)")
-    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per design (default from each config)")
-    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=int, default=None, help="solver seed and stress-test seed (default 0)")
-    sub.add_argument("--draws", type=int, default=500, help="stress-test draws per design (default 500)")
-    sub.add_argument("--exit-rate", type=float, default=0.13,
+    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per design, a cap (default from each config)")
+    sub.add_argument("--node-limit", type=COUNT, default=None, help="award-stage nodes per design (default from each config)")
+    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=SEED, default=None, help="solver seed and stress-test seed (default 0)")
+    sub.add_argument("--draws", type=COUNT, default=500, help="stress-test draws per design (default 500)")
+    sub.add_argument("--exit-rate", type=PROBABILITY, default=0.13,
                      help="chance an awarded provider exits within the year (default 0.13; 0.10-0.17 observed)")
     sub = command("rounds", cmd_rounds, "Route one lot's days of care rounds (clients scattered in their areas, "
                   "visits in the morning, lunch, tea and bed windows, split-shift carers), check them with the "
@@ -377,23 +425,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--travel-matrix", type=Path,
                      help="travel minutes between client and carer ids for --visits (default: straight line "
                           "x 1.3 at --speed-kmh)")
-    sub.add_argument("--speed-kmh", type=float, default=None,
+    sub.add_argument("--speed-kmh", type=number(above=0), default=None,
                      help=f"road speed for --visits without a matrix, and for mileage (default {DEFAULT_SPEED_KMH:g})")
     sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
-    sub.add_argument("--days", type=int, default=1,
+    sub.add_argument("--days", type=COUNT, default=1,
                      help="consecutive days to route: the same care plans, the carers on the day's rota, later "
                           "days keeping clients with carers they know (default 1)")
-    sub.add_argument("--share", type=float, default=1.0,
+    sub.add_argument("--share", type=SHARE, default=1.0,
                      help="route one provider's share of the lot's clients, e.g. 0.33 for one of three (default 1)")
-    sub.add_argument("--continuity-penalty", type=float, default=None,
+    sub.add_argument("--continuity-penalty", type=number(minimum=0), default=None,
                      help="travel minutes a visit by a carer the client has not met is worth avoiding "
                           "(default 15; 0 routes each day afresh)")
-    sub.add_argument("--time-limit", type=float, default=10.0, help="routing seconds per lot and day (default 10)")
+    sub.add_argument("--time-limit", type=SECONDS, default=10.0, help="routing seconds per lot and day (default 10)")
     sub.add_argument("--engine", choices=["auto", "ortools", "pyvrp", "both"], default="auto")
-    sub.add_argument("--seed", type=int, default=0, help="seed of clients, carers and search (default 0)")
-    sub.add_argument("--pay-rate", type=float, default=None,
+    sub.add_argument("--seed", type=SEED, default=0, help="seed of clients, carers and search (default 0)")
+    sub.add_argument("--pay-rate", type=number(above=0), default=None,
                      help="carers' pay per paid hour, £ (default the instance's National Living Wage)")
-    sub.add_argument("--out", type=Path, default=Path("out/rounds"), help="folder to write (default out/rounds)")
+    sub.add_argument("--out", type=out_folder, default=Path("out/rounds"), help="folder to write (default out/rounds)")
 
     sub = command("batch", cmd_batch, "Optimise and score every instance × configuration pair of a grid, each run "
                   "in its own process (a crash or timeout loses that run only), on local cores or a Dask cluster. "
@@ -404,11 +452,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="YAML with lists 'instances' and 'configs' (paths or globs) and optional seed, time_limit")
     sub.add_argument("--instances", nargs="+", help="instance folders or globs (with --configs, instead of a manifest)")
     sub.add_argument("--configs", nargs="+", help="configuration files or globs")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per run (default: manifest, else config)")
-    sub.add_argument("--seed", type=int, default=None, help="solver seed of every run (default: manifest, else config)")
-    sub.add_argument("--workers", type=int, default=2, help="runs at once on this machine (default 2)")
+    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per run (default: manifest, else config)")
+    sub.add_argument("--seed", type=SEED, default=None, help="solver seed of every run (default: manifest, else config)")
+    sub.add_argument("--workers", type=COUNT, default=2, help="runs at once on this machine (default 2)")
     sub.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    sub.add_argument("--out", type=Path, default=Path("out/batch"), help="folder to write (default out/batch)")
+    sub.add_argument("--out", type=out_folder, default=Path("out/batch"), help="folder to write (default out/batch)")
 
     sub = command("frontier", cmd_frontier, "Trace the cost of continuity of care (an epsilon constraint on the "
                   "share of clients forced to switch, penalty off) or of market stability (on the largest provider's "
@@ -421,16 +469,21 @@ def build_parser() -> argparse.ArgumentParser:
                      help="designs on the frontier, the first uncapped (default 6)")
     sub.add_argument("--against", choices=["continuity", "stability"], default="continuity")
     sub.add_argument("--mark", type=Path, nargs="+", default=None, help="design.json files to place on the chart")
-    sub.add_argument("--out", type=Path, default=Path("out/frontier"), help="folder to write (default out/frontier)")
+    sub.add_argument("--out", type=out_folder, default=Path("out/frontier"), help="folder to write (default out/frontier)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=float, default=None, help="seconds per point, a cap (default from the config)")
-    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per point (default from the config)")
-    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
+    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per point, a cap (default from the config)")
+    sub.add_argument("--node-limit", type=COUNT, default=None, help="award-stage nodes per point (default from the config)")
+    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=SEED, default=None, help="solver and heuristic seed")
     return parser
 
 
+EXIT_INTERRUPTED = 130
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run a command. Bad input and files that cannot be read or written exit 2 with what to fix; an
+    unexpected failure exits 1 with its message (the traceback too when TENDER_TRACEBACK is set)."""
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
@@ -439,6 +492,19 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             err.print(f"  - {problem}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        err.print(f"[red]error:[/red] {where}{error.strerror or error}", highlight=False, soft_wrap=True)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/yellow]")
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bug is reported, not dumped on the user
+        if os.environ.get("TENDER_TRACEBACK"):
+            raise
+        err.print(f"[red]internal error:[/red] {type(error).__name__}: {error} (set TENDER_TRACEBACK=1 to see "
+                  "where; please report it with the command that caused it)", highlight=False, soft_wrap=True)
+        return 1
 
 
 if __name__ == "__main__":

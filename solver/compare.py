@@ -17,9 +17,9 @@ from rich.console import Console
 from .design.config import DesignConfig, with_valuation
 from .design.result import read_design
 from .evaluate import evaluate
-from .instance import Instance
+from .instance import InputError, Instance
 from .report import frame_table
-from .run import Run, given, run
+from .run import Run, given, prepared, run
 from .stress import StressSettings
 
 
@@ -29,7 +29,16 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
             settings: StressSettings = StressSettings(),
             progress: Callable[[str], None] = lambda message: None) -> list[Run]:
     """Every configuration's design (or failure), then the current design, all scored alike. The
-    current design is read first: a mistake in it raises InputError before any time is spent."""
+    current design and every configuration are read first: a mistake in any raises InputError,
+    with the problems of all of them, before any time is spent."""
+    problems = []
+    for path in config_paths:
+        try:
+            prepared(instance, path, adjust)
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        raise InputError(problems)
     reference = current_config or DesignConfig()
     current_run = ([given(instance, read_design(current, instance), current, reference, settings)]
                    if current is not None else [])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .design.config import DesignConfig, load_config
+from .design.config import DesignConfig, instance_problems, load_config
 from .design.optimise import Infeasible, optimise
 from .design.result import Design
 from .evaluate import evaluate
@@ -62,7 +62,7 @@ def run(instance: Instance, config: DesignConfig | Path, stress: StressSettings 
     name = config.stem if isinstance(config, Path) else config.name
     result = Run(name, str(config) if isinstance(config, Path) else config.name)
     try:
-        result.config = adjust(load_config(config) if isinstance(config, Path) else config)
+        result.config = prepared(instance, config, adjust)
         result.name = result.config.name
         result.design = optimise(instance, result.config, progress=lambda m: progress(f"{result.name}: {m}"))
         score(instance, result, stress, progress)
@@ -74,6 +74,18 @@ def run(instance: Instance, config: DesignConfig | Path, stress: StressSettings 
         result.status, result.failure = "error", f"{type(error).__name__}: {error}"
     result.seconds = time.perf_counter() - began
     return result
+
+
+def prepared(instance: Instance, config: DesignConfig | Path,
+             adjust: Callable[[DesignConfig], DesignConfig] = lambda config: config) -> DesignConfig:
+    """The configuration (read if a path), adjusted, and checked against what the instance can hold;
+    InputError naming the file and key if it cannot be used."""
+    source = str(config) if isinstance(config, Path) else config.name
+    chosen = adjust(load_config(config) if isinstance(config, Path) else config)
+    problems = instance_problems(chosen, len(instance.areas), len(instance.providers), source)
+    if problems:
+        raise InputError(problems)
+    return chosen
 
 
 def given(instance: Instance, design: Design, source: Path, config: DesignConfig,

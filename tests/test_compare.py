@@ -45,10 +45,10 @@ def current(tiny):
 def compared(tmp_path_factory) -> Path:
     """`tender compare` on tiny: a good configuration between two that fail, and the current design."""
     folder = tmp_path_factory.mktemp("compare")
-    for name, text in (("small", SMALL), ("impossible", IMPOSSIBLE), ("unreadable", UNREADABLE)):
+    for name, text in (("small", SMALL), ("impossible", IMPOSSIBLE)):
         (folder / f"{name}.yaml").write_text(text)
     out = folder / "out"
-    code = main(["compare", str(TINY), "--configs", *(str(folder / f"{n}.yaml") for n in ("impossible", "small", "unreadable")),
+    code = main(["compare", str(TINY), "--configs", *(str(folder / f"{n}.yaml") for n in ("impossible", "small")),
                  "--current", str(CURRENT), "--time-limit", "10", "--draws", "200", "--out", str(out)])
     assert code == 0
     return out
@@ -92,11 +92,9 @@ def test_exits_without_spot_leave_hours_unmet(tiny, current) -> None:
 
 def test_a_failing_configuration_keeps_the_others(compared: Path) -> None:
     table = pd.read_csv(compared / "comparison.csv", index_col="design")
-    assert list(table.index) == ["impossible", "small", "unreadable", "current"]
+    assert list(table.index) == ["impossible", "small", "current"]
     assert table.loc["impossible", "outcome"] == "infeasible"
     assert "providers per lot" in table.loc["impossible", "failure"]
-    assert table.loc["unreadable", "outcome"] == "invalid"
-    assert "count_minimum" in table.loc["unreadable", "failure"]
     for name in ("small", "current"):
         assert table.loc[name, "cost_mean_gbp_per_year"] > 0
         assert table.loc[name, "cost_p95_gbp_per_year"] >= table.loc[name, "cost_mean_gbp_per_year"]
@@ -111,7 +109,18 @@ def test_workbook_has_a_sheet_per_table(compared: Path) -> None:
     assert comparison.loc["small", "lots"] == 3
     assert len(sheets["stress draws"]) == 200
     assert len(sheets["lots small"]) == 3
-    assert set(sheets["failures"]["design"]) == {"impossible", "unreadable"}
+    assert set(sheets["failures"]["design"]) == {"impossible"}
+
+
+def test_an_unreadable_configuration_stops_compare_before_any_solve(tmp_path: Path, capsys) -> None:
+    for name, text in (("small", SMALL), ("unreadable", UNREADABLE)):
+        (tmp_path / f"{name}.yaml").write_text(text)
+    out = tmp_path / "out"
+    code = main(["compare", str(TINY), "--configs", str(tmp_path / "small.yaml"), str(tmp_path / "unreadable.yaml"),
+                 "--out", str(out)])
+    assert code == 2 and not out.exists()
+    assert "unreadable.yaml, key 'lots.count_minimum': is not a known key — did you mean 'count_min'?" in \
+        capsys.readouterr().err
 
 
 class Tables(HTMLParser):

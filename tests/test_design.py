@@ -189,7 +189,7 @@ def test_bad_configuration_is_named(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         load_config(file)
     text = str(caught.value)
-    assert "lots.count_min" in text and "unknown key 'lots.colour'" in text
+    assert "key 'lots.count_min'" in text and "key 'lots.colour': is not a known key" in text
 
 
 def test_same_seed_same_design(tiny) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -12,6 +14,7 @@ class Problem:
     row: int | None = None
     column: str | None = None
     fix: str | None = None
+    key: str | None = None  # a setting's dotted name, in a configuration or a design file
 
     def __str__(self) -> str:
         where = ", ".join(
@@ -20,6 +23,7 @@ class Problem:
                 self.file,
                 f"row {self.row}" if self.row is not None else None,
                 f"column '{self.column}'" if self.column else None,
+                f"key '{self.key}'" if self.key else None,
             )
             if part
         )
@@ -33,3 +37,16 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+def close_match(name: str, options: Iterable[str]) -> str | None:
+    """The option that `name` is most likely a misspelling of (case aside), or None."""
+    by_lower = {option.lower(): option for option in options}
+    found = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.8)
+    return by_lower[found[0]] if found else None
+
+
+def listing(items: Sequence[str], limit: int = 10) -> str:
+    """The first `limit` items, comma-separated, and how many more there are."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
