@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Callable
@@ -305,9 +306,11 @@ def out_folder(text: str) -> Path:
     path = Path(text)
     if path.exists() and not path.is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a file, not a folder: give a folder to write into")
-    existing = next(p for p in (path, *path.parents) if p.exists())
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise argparse.ArgumentTypeError(f"{existing} is not a folder this user can write to")
+    existing = next(p for p in (path.absolute(), *path.absolute().parents) if p.exists())
+    try:  # a trial folder, removed at once: access() does not see read-only or virtual file systems
+        os.rmdir(tempfile.mkdtemp(dir=existing))
+    except OSError as error:
+        raise argparse.ArgumentTypeError(f"cannot write into {existing} ({error.strerror})") from None
     return path
 
 
