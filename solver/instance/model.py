@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -9,14 +10,20 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 from .geometry import delaunay_adjacency, lonlat_to_km
-from .problems import InputError, Problem
+from .problems import InputError, Problem, listing
 from .schema import DEFAULT_VISIT_MIX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
 from .tables import manifest_path, read_tables
 
 DEFAULT_DOUBLE_HANDED_SHARE = 0.10
 PROBABILITY_TOLERANCE = 1e-6
+HIGHEST_USUAL_BID_GBP_PER_HOUR = 100.0
+USUAL_VISIT_MINUTES = (10.0, 120.0)  # mean visit length implied by an area's hours and visits
+LON_LAT_BOX = ((-9.0, 2.0), (49.0, 61.0))  # Great Britain in degrees; in British National Grid km, open sea
+WIDEST_COUNTY_KM = 1_000.0
+CLOSEST_AREAS_KM = 0.05  # area centres closer than this to their neighbours, at the median, are not in km
 
 
 @dataclass
@@ -66,14 +73,18 @@ class Instance:
 def load_instance(path: str | Path) -> Instance:
     """Read and validate an instance folder (or its instance.yaml); raises InputError."""
     path = Path(path)
-    manifest, tables, policy = read_tables(path)
+    manifest, tables, policy, warnings = read_tables(path)
     file = manifest_path(path)
     problems: list[Problem] = []
-    warnings: list[Problem] = []
 
     areas = _areas(tables["areas"])
     area_set = set(areas.index)
-    _check_mix(areas, tables["areas"], problems)
+    if areas["care_hours_per_week"].sum() == 0:
+        problems.append(Problem("every area has 0 care hours a week", tables["areas"].attrs["source"],
+                                column="care_hours_per_week", fix="give the hours of care each area receives"))
+    _check_mix(tables["areas"], problems)
+    _check_visits(tables["areas"], problems, warnings)
+    _check_coordinates(tables["areas"], warnings)
 
     adjacency_table = tables["adjacency"]
     if adjacency_table is None:
@@ -97,6 +108,7 @@ def load_instance(path: str | Path) -> Instance:
                 f"provider {row['provider_id']} needs {row['min_viable_hours_per_week']:g} hours/week to be "
                 f"viable but can deliver at most {row['max_hours_per_week']:g}", where, int(index) + 2,
                 "min_viable_hours_per_week", "lower the minimum viable volume or raise the capacity"))
+    _check_bids(providers, policy["national_living_wage_gbp_per_hour"], warnings)
     providers = providers.set_index("provider_id", drop=False)
 
     incumbency = tables["incumbency"]
@@ -108,6 +120,7 @@ def load_instance(path: str | Path) -> Instance:
     if abs(total - 1.0) > PROBABILITY_TOLERANCE:
         problems.append(Problem(f"scenario probabilities sum to {total:.6g}, not 1", scenarios.attrs["source"],
                                 column="probability", fix="rescale them so they sum to exactly 1"))
+    _check_base_scenario(scenarios, warnings)
     overrides = tables["scenario_area_multipliers"]
     if overrides is not None:
         _check_ids(overrides, "scenario", set(scenarios["scenario"]), "scenarios", problems)
@@ -144,27 +157,76 @@ def _areas(raw: pd.DataFrame) -> pd.DataFrame:
     return areas.set_index("area_id", drop=False)
 
 
-def _check_mix(areas: pd.DataFrame, raw: pd.DataFrame, problems: list[Problem]) -> None:
-    given = [c for c in MIX_COLUMNS if c in raw.columns]
-    if not given:
+def _check_mix(raw: pd.DataFrame, problems: list[Problem]) -> None:
+    if MIX_COLUMNS[0] not in raw.columns:  # the columns come all together or not at all
         return
-    if len(given) < len(MIX_COLUMNS):
-        problems.append(Problem(f"has only some visit-length columns ({', '.join(given)})", raw.attrs["source"],
-                                fix=f"give all of {', '.join(MIX_COLUMNS)} or none (a default mix is used)"))
-        return
-    sums = areas[list(MIX_COLUMNS)].sum(axis=1)
-    for position, (area_id, total) in enumerate(sums.items()):
+    sums = raw[list(MIX_COLUMNS)].sum(axis=1)
+    for index, total in sums.items():
         if abs(total - 1.0) > 0.01:
-            problems.append(Problem(f"visit-length shares of area {area_id} sum to {total:.3g}, not 1",
-                                    raw.attrs["source"], position + 2, MIX_COLUMNS[0],
+            problems.append(Problem(f"visit-length shares of area {raw.at[index, 'area_id']} sum to {total:.3g}, "
+                                    "not 1", raw.attrs["source"], int(index) + 2, MIX_COLUMNS[0],
                                     "make the visits_*min_share columns sum to 1"))
 
 
+def _check_visits(raw: pd.DataFrame, problems: list[Problem], warnings: list[Problem]) -> None:
+    """Given visits must be able to hold the area's hours, at a believable length per visit."""
+    if "visits_per_week" not in raw.columns:
+        return
+    hours, visits = raw["care_hours_per_week"], raw["visits_per_week"]
+    for index in raw.index[(visits == 0) & (hours > 0)]:
+        problems.append(Problem(f"area {raw.at[index, 'area_id']} has {hours[index]:g} care hours a week in 0 visits",
+                                raw.attrs["source"], int(index) + 2, "visits_per_week",
+                                "give its visits per week, or leave the column out to derive them"))
+    minutes = (hours * 60 / visits)[visits > 0]
+    low, high = USUAL_VISIT_MINUTES
+    odd = minutes[(minutes < low) | (minutes > high)]
+    if not odd.empty:
+        rows = [f"row {int(i) + 2} ({m:.0f} min)" for i, m in odd.items()]
+        warnings.append(Problem(f"{len(odd)} area(s) have a mean visit outside {low:g} to {high:g} minutes "
+                                f"(care_hours_per_week x 60 / visits_per_week): {listing(rows, 5)}",
+                                raw.attrs["source"], column="visits_per_week",
+                                fix="check the visits and hours are both per week"))
+
+
+def _check_coordinates(raw: pd.DataFrame, warnings: list[Problem]) -> None:
+    """Given x_km/y_km that are not kilometres: degrees, metres or some other unit."""
+    if not {"x_km", "y_km"} <= set(raw.columns):
+        return
+    xy = raw[["x_km", "y_km"]].to_numpy(dtype=float)
+    where, columns = raw.attrs["source"], "x_km/y_km"
+    lon, lat = LON_LAT_BOX
+    if (_within(xy[:, 0], lon) and _within(xy[:, 1], lat)) or (_within(xy[:, 0], lat) and _within(xy[:, 1], lon)):
+        warnings.append(Problem(
+            f"{columns} look like longitude/latitude in degrees (x {xy[:, 0].min():g} to {xy[:, 0].max():g}, "
+            f"y {xy[:, 1].min():g} to {xy[:, 1].max():g}), not kilometres", where, column=columns,
+            fix="put degrees in lat/lon columns, or give British National Grid metres / 1000"))
+    elif len(xy) > 1 and (spacing := float(np.median(cKDTree(xy).query(xy, k=2)[0][:, 1]))) < CLOSEST_AREAS_KM:
+        warnings.append(Problem(f"area centres are a median {spacing * 1000:.0f} m from their nearest neighbour",
+                                where, column=columns,
+                                fix="check the coordinates are kilometres and that areas do not share a point"))
+    span = float(np.ptp(xy, axis=0).max())
+    if span > WIDEST_COUNTY_KM:
+        warnings.append(Problem(f"the areas span {span:,.0f} km, wider than any county", where, column=columns,
+                                fix="check the coordinates are kilometres: divide metres by 1000"))
+
+
+def _within(values: np.ndarray, bounds: tuple[float, float]) -> bool:
+    return bool(((values >= bounds[0]) & (values <= bounds[1])).all())
+
+
+def _id_key(value: str) -> str:
+    """An id as spreadsheets and typing change it: case, spaces, dashes, underscores, leading zeros."""
+    return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[\s_-]", "", value.lower()))
+
+
 def _check_ids(table: pd.DataFrame, column: str, known: set[str], what: str, problems: list[Problem]) -> None:
+    by_key = {_id_key(k): k for k in known}
     for index, value in table[column].items():
         if value not in known:
+            meant = by_key.get(_id_key(value))
             problems.append(Problem(f"'{value}' is not an id in the {what} table", table.attrs["source"],
-                                    int(index) + 2, column, f"use an id from the {what} table or add it there"))
+                                    int(index) + 2, column, f"did you mean '{meant}'?" if meant else
+                                    f"use an id from the {what} table or add it there"))
 
 
 def _adjacency(table: pd.DataFrame, area_set: set[str], problems: list[Problem]) -> list[tuple[str, str]]:
@@ -188,7 +250,7 @@ def _check_connected(areas: pd.DataFrame, adjacency: list[tuple[str, str]], note
     if nx.is_connected(graph):
         return
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=len, reverse=True)
-    listed = "; ".join(f"{{{', '.join(p[:6])}{', ...' if len(p) > 6 else ''}}} ({len(p)} areas)" for p in parts)
+    listed = listing([f"{{{listing(p, 6)}}} ({len(p)} areas)" for p in parts], 5)
     problems.append(Problem(f"the adjacency graph ({note}) falls into {len(parts)} separate pieces: {listed}",
                             str(file), column="adjacency",
                             fix="add rows to the adjacency table joining each piece to its neighbours"))
@@ -229,11 +291,42 @@ def _warn(areas: pd.DataFrame, providers: pd.DataFrame, incumbency: pd.DataFrame
     served = set(incumbency["area_id"])
     unserved = [a for a in areas.index if a not in served and areas.at[a, "care_hours_per_week"] > 0]
     if unserved:
-        listed = ", ".join(unserved[:10]) + (", ..." if len(unserved) > 10 else "")
-        warnings.append(Problem(f"{len(unserved)} area(s) with demand have no incumbent provider: {listed}"))
-    held = incumbency.groupby("provider_id")["hours_per_week"].sum()
+        warnings.append(Problem(f"{len(unserved)} area(s) with demand have no incumbent provider: {listing(unserved)}"))
+    held = incumbency.groupby("provider_id")["hours_per_week"].sum().reindex(providers.index, fill_value=0.0)
     for provider_id, hours in held.items():
         current = providers.at[provider_id, "current_hours_per_week"]
         if abs(hours - current) > max(1.0, 0.01 * current):
             warnings.append(Problem(f"provider {provider_id}'s incumbency rows add up to {hours:,.0f} hours/week, "
                                     f"not its current_hours_per_week of {current:,.0f}"))
+
+
+def _check_bids(providers: pd.DataFrame, living_wage: float, warnings: list[Problem]) -> None:
+    """Bids below the wage of the carer delivering the hour, or far above any council's rate."""
+    for column in ("block_rate_gbp_per_hour", "framework_rate_gbp_per_hour"):
+        bids = providers[column]
+        for odd, why, fix in (
+                (bids < living_wage, f"below the National Living Wage (£{living_wage:.2f}), too little to pay "
+                                     "the carer for the hour", "check them: a missing bid is not £0"),
+                (bids > HIGHEST_USUAL_BID_GBP_PER_HOUR, f"above £{HIGHEST_USUAL_BID_GBP_PER_HOUR:.0f} an hour",
+                 "check them: bids are pounds per hour of care, not pence or per week")):
+            if not odd.any():
+                continue
+            rows = [f"row {int(i) + 2} ({providers.at[i, 'provider_id']} £{bids[i]:,.2f})" for i in bids.index[odd]]
+            count = int(odd.sum())
+            warnings.append(Problem(f"{count} of {len(bids)} bids {'is' if count == 1 else 'are'} {why}: "
+                                    f"{listing(rows, 5)}", providers.attrs["source"], column=column, fix=fix))
+
+
+def _check_base_scenario(scenarios: pd.DataFrame, warnings: list[Problem]) -> None:
+    """Failures are priced in the first scenario, so it should be today's demand and have weight."""
+    where, first = scenarios.attrs["source"], scenarios.index[0]
+    name = scenarios.at[first, "scenario"]
+    named = scenarios.index[scenarios["scenario"] == "base"]
+    if len(named) and named[0] != first:
+        warnings.append(Problem(f"scenario 'base' is row {int(named[0]) + 2}, but the first row ('{name}') is the "
+                                "base scenario, in which provider failures are priced", where, int(named[0]) + 2,
+                                "scenario", "move 'base' to the first row"))
+    elif scenarios.at[first, "probability"] == 0:
+        warnings.append(Problem(f"the first scenario ('{name}') is the base scenario, in which provider failures are "
+                                "priced, but its probability is 0", where, int(first) + 2, "probability",
+                                "put the scenario of today's demand first, with its probability"))
