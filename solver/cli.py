@@ -162,7 +162,9 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     from .rounds import UnsupportedProblem
     from .rounds.from_csv import read_days
     from .rounds.lot_day import lot_day, lot_speed_kmh
-    from .rounds.run import carer_table, lot_table, payment_table, print_rounds, route_lot, select_lots, write_rounds
+    from .rounds.run import (carer_table, lot_table, payment_table, print_rounds, print_verdict, route_lot,
+                             select_lots, write_rounds)
+    from .rounds.staffing import impossible_visits
 
     problems = rounds_option_problems(args)
     if problems:
@@ -177,11 +179,15 @@ def cmd_rounds(args: argparse.Namespace) -> int:
                                                                      f"{lot} day {d + 1}", args.share),
                       lot_speed_kmh(instance, areas))
                 for lot, areas in select_lots(instance, args.design, args.lot, args.areas).items()}
-    empty = [lot for lot, (_, make_day, _) in days.items() if not any(make_day(d).visits for d in range(args.days))]
+    planned = {lot: [make_day(d) for d in range(args.days)] for lot, (_, make_day, _) in days.items()}
+    empty = [lot for lot, problems in planned.items() if not any(p.visits for p in problems)]
     if empty:
         raise InputError([Problem(f"{lot} has no visits on the {args.days} day(s) asked for",
                                   fix="raise --share, choose areas with care hours, or check the visits' days")
                           for lot in empty])
+    impossible = [problem for problems in planned.values() for problem in impossible_visits(problems)]
+    if impossible:  # every lot checked before any is routed
+        raise InputError(impossible)
     nlw = float(instance.policy["national_living_wage_gbp_per_hour"])
     pay_rate = args.pay_rate if args.pay_rate is not None else nlw
     routed = []
@@ -204,10 +210,7 @@ def cmd_rounds(args: argparse.Namespace) -> int:
                 "pay_rate": pay_rate, "nlw": nlw}
     written = write_rounds(args.out, routed, tables, settings)
     out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
-    violations = [v for lot in routed for v in lot.violations]
-    for violation in violations:
-        err.print(f"[red]violation:[/red] {violation}", highlight=False)
-    return EXIT_INFEASIBLE if violations else 0
+    return EXIT_INFEASIBLE if print_verdict(out, err, routed) else 0
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -412,7 +415,8 @@ def build_parser() -> argparse.ArgumentParser:
                   "independent validator, and report per lot and per carer the visits, contact, travel, waiting and "
                   "mileage, carers' pay against the National Living Wage, and the provider's income under each "
                   "payment basis against the cost of care. Writes lots.csv, carers.csv, payment.csv, rounds.json "
-                  "and a PNG per lot; exit 3 if the rounds break a rule.",
+                  "and a PNG per lot; exit 3 when visits are unserved or break a rule (with how many more carers are "
+                  "needed); exit 2 naming any visit no carer could serve.",
                   "tender rounds instances/shire --lot L1 --design out/shire/design.json --out out/rounds")
     sub.add_argument("instance", type=Path, help="instance folder")
     where = sub.add_mutually_exclusive_group(required=True)

@@ -1,4 +1,5 @@
-"""Care rounds: the Solomon reader, both engines, the chooser, and the independent validator."""
+"""Care rounds: the Solomon reader, both engines, the chooser, the independent validator, and the
+verdict on staffing (impossible visits, too few carers, what was served)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from solver.cli import main
+from solver.instance import InputError
 from solver.rounds import (BreakWindow, Carer, Problem, Solution, Stop, UnsupportedProblem, Visit, read_solomon,
                            route, travel_minutes, validate)
 from solver.rounds.decompose import patches, split
 from solver.rounds.problem import build_route, route_travel, total_travel
+from solver.rounds.run import LotRounds, carer_table, lot_table, route_lot, verdict_lines
+from solver.rounds.staffing import check_days
 from solver.rounds.synthetic import lot_day
+from solver.rounds.validate import tally
 
 SOLOMON = Path(__file__).resolve().parents[2] / "shared" / "reference" / "solomon"
+TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
 
 
 def kinds(problem: Problem, solution: Solution) -> set[str]:
@@ -208,3 +215,114 @@ def test_patches_keep_visits_of_no_care_minutes() -> None:
     (morning, _), _ = split(lot_day(240, seed=5))
     checks = replace(morning, visits=[replace(v, service=0.0) for v in morning.visits])
     assert sum(len(p.visits) for p in patches(checks, max_visits=50)) == len(checks.visits)
+
+
+def short_staffed(visits: int, people: int, double_handed_share: float = 0.0) -> Problem:
+    """A synthetic day keeping only the first `people` people's morning and evening shifts."""
+    day = lot_day(visits, seed=6, double_handed_share=double_handed_share)
+    keep = {f"p{i:03d}" for i in range(people)}
+    return replace(day, carers=[c for c in day.carers if c.who in keep])
+
+
+def lot_of(problem: Problem, engine: str = "auto") -> LotRounds:
+    return route_lot("L", [], lambda d: problem, 25.0, 1, 1.0, 0, engine, 0.0)
+
+
+def test_too_few_carers_is_a_verdict_with_the_missing_carers_and_unserved_visits() -> None:
+    problem = short_staffed(80, people=1)
+    lot = lot_of(problem)
+    counted = lot.tally
+    assert lot.short and lot.short[0].missing >= 2
+    assert counted.unserved > 0 and counted.served + counted.unserved + counted.broken == counted.asked == 80
+    row = lot_table([lot], carer_table([lot], 12.0, 12.0)).iloc[0]
+    assert (row["served"], row["unserved"], row["served_in_violation"]) == (counted.served, counted.unserved, 0)
+    assert row["carers_short"] == lot.short[0].missing
+    text = "\n".join(verdict_lines(lot))
+    assert f"{counted.unserved:,} unserved" in text and "0 unserved" not in text
+    assert "carer-hours" in text and f"about {lot.short[0].missing:,} more carers" in text
+    assert "after routing" in text and "more shifts" in text
+
+
+def test_pyvrp_drops_what_the_carers_cannot_cover_instead_of_serving_it_late() -> None:
+    problem = short_staffed(80, people=1)
+    solution = route(problem, time_limit=1, engine="pyvrp")
+    assert solution.unserved
+    assert {(v.kind, v.where) for v in validate(problem, solution)} == {("missed", v) for v in solution.unserved}
+
+
+def test_visits_served_in_breach_are_neither_served_nor_unserved(pair: Problem, pair_solution: Solution) -> None:
+    p, q = pair.visits
+    late = build_route(pair, pair.carers[0], [p, q], [60, 201], depart=55)  # q late, A's break lost
+    broken = replace(pair_solution, routes=[late, pair_solution.routes[1]])
+    found = validate(pair, broken)
+    lot = LotRounds("L", [], [(pair, broken)], found, {}, [tally(pair, broken, found)], [], [])
+    counted = lot.tally
+    assert (counted.served, counted.unserved, counted.broken) == (0, 0, 2)  # p is on A's route too
+    assert counted.kinds == {"late": 1, "break": 1}
+    text = "\n".join(verdict_lines(lot))
+    assert "2 served in breach of a rule" in text and "unserved" not in text and "late 1" in text
+    one_of_two = replace(pair_solution, routes=[pair_solution.routes[1]])  # p by B alone, q by nobody
+    assert tally(pair, one_of_two, validate(pair, one_of_two)).unserved == 1
+    assert tally(pair, one_of_two, validate(pair, one_of_two)).broken == 1
+
+
+FAR = -1  # a place 400 km from everyone
+
+
+@pytest.mark.parametrize("change, reason", [
+    (dict(earliest=1350, latest=1380), "outside every shift"),
+    (dict(service=600.0), "longer than every shift"),
+    (dict(carers_needed=2), "needs 2 carers but only 1 shift"),
+    (dict(location=FAR), "no carer on day 1 can reach it"),
+])
+def test_an_impossible_visit_is_named_before_routing(change: dict, reason: str) -> None:
+    problem = short_staffed(20, people=1)
+    xy = np.vstack([problem.coordinates, [[400.0, 0.0]]])
+    bad = replace(problem.visits[0], **{k: len(xy) - 1 if v is FAR else v for k, v in change.items()})
+    problem = replace(problem, visits=[bad, *problem.visits[1:]], coordinates=xy, travel=travel_minutes(xy, 1.3, 25.0))
+    with pytest.raises(InputError) as error:
+        check_days([problem])
+    assert [p.message.split(":")[0] for p in error.value.problems] == [f"visit {bad.id} cannot be served on day 1"]
+    assert reason in str(error.value) and error.value.problems[0].fix
+
+
+def test_an_impossible_visit_in_the_files_is_exit_2_and_named(tmp_path: Path, capsys) -> None:
+    visits = tmp_path / "visits.csv"
+    visits.write_text("visit_id,client_id,x_km,y_km,earliest,latest,duration_minutes\n"
+                      "v1,K1,0,0,08:00,09:00,30\nv2,K2,1,0,23:00,23:30,30\n")
+    carers = tmp_path / "carers.csv"
+    carers.write_text("carer_id,home_x_km,home_y_km,shift_start,shift_end\nC1,0,1,07:00,15:00\n")
+    code = main(["rounds", str(TINY), "--visits", str(visits), "--carers", str(carers), "--time-limit", "1",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "visit v2 cannot be served on day 1" in err and "outside every shift" in err
+    assert "v1" not in err
+
+
+def test_a_staffed_day_is_all_served_with_no_shortfall() -> None:
+    lot = lot_of(lot_day(40, seed=6, double_handed_share=0.0))
+    counted = lot.tally
+    assert lot.short == [] and lot.after == [] and lot.violations == []
+    assert (counted.served, counted.unserved, counted.broken) == (40, 0, 0)
+    assert verdict_lines(lot) == ["L: all 40 visits over 1 day served within the rules"]
+
+
+def test_a_negative_time_limit_is_an_option_error(capsys) -> None:
+    with pytest.raises(SystemExit) as leaving:
+        main(["rounds", str(TINY), "--areas", "A01", "--time-limit", "-1"])
+    assert leaving.value.code == 2 and "--time-limit: -1 must be above 0" in capsys.readouterr().err
+
+
+def test_a_double_handed_visit_only_one_carer_can_reach_is_named() -> None:
+    problem = short_staffed(20, people=2)
+    xy = np.vstack([problem.coordinates, [[400.0, 0.0], [401.0, 0.0]]])  # the client, and p000's new home by it
+    visit = replace(next(v for v in problem.visits if v.id.endswith("morning")), location=len(xy) - 2,
+                    carers_needed=2)
+    carers = [replace(c, home=len(xy) - 1) if c.id == "p000-am" else c for c in problem.carers]
+    problem = replace(problem, visits=[visit if v.id == visit.id else v for v in problem.visits], carers=carers,
+                      coordinates=xy, travel=travel_minutes(xy, 1.3, 25.0))
+    with pytest.raises(InputError) as error:
+        check_days([problem])
+    assert len(error.value.problems) == 1
+    assert f"visit {visit.id} cannot be served on day 1: only 1 carer" in str(error.value)
+    assert "it needs 2; the second nearest home is" in str(error.value)

@@ -7,7 +7,8 @@ double-handed visits (two copies of the visit on different carers whose start ti
 and same-carer preferences (each visit by a carer its client does not know costs a penalty).
 
 Every visit may be dropped at a prohibitive price, so the search always has a solution to improve
-and an over-full day comes back with its unserved visits named rather than with nothing.
+and an over-full day comes back with its unserved visits named rather than with nothing; a time
+limit too short for the first solution gives every visit unserved.
 
 OR-Tools' routing search has no random seed: `seed` is accepted for the common interface and
 ignored. The search is single-threaded and deterministic, but a time limit stops it after however
@@ -163,8 +164,9 @@ def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     first = _FirstFeasible(routing, drop_penalty, began)
     routing.AddAtSolutionCallback(first)
     assignment = routing.SolveWithParameters(_parameters(time_limit - (time.perf_counter() - began)))
-    if assignment is None:
-        raise RuntimeError(f"OR-Tools found no solution for {problem.name or 'the problem'} in {time_limit} s")
+    if assignment is None:  # the time ran out before the first solution: nothing is served
+        return Solution(engine=NAME, routes=[], objective=0.0, runtime=time.perf_counter() - began,
+                        unserved=[v.id for v in problem.visits])
     break_start = _break_starts(assignment, breaks)
     schedules = []
     for v in range(len(problem.carers)):

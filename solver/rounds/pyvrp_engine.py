@@ -4,6 +4,13 @@ It has no synchronised visits, breaks or working-time budgets, so it refuses pro
 them instead of quietly routing a different problem. The search is seeded, but a time limit stops
 it after however many iterations fit, so two runs with the same seed can differ when the machine
 is busier or quieter.
+
+Every visit is optional, with a prize above the detour of serving it: with required visits, a day
+the carers cannot cover came back as PyVRP's best *infeasible* solution, every visit on a route but
+late (time warp), so visits the validator rejects were reported as served. Now such a day comes
+back feasible with its unserved visits named. The prize is kept small: one far above any travel
+total (OR-Tools' drop penalty) outweighed PyVRP's time-warp penalty, and on an over-full day its
+search then ended on infeasible solutions again.
 """
 
 from __future__ import annotations
@@ -12,14 +19,15 @@ import time
 from collections import defaultdict
 
 import numpy as np
-from pyvrp import Client, Depot, Location, ProblemData, VehicleType
+from pyvrp import (Client, CostEvaluator, Depot, IteratedLocalSearchCallbacks, IteratedLocalSearchParams, Location,
+                   ProblemData, SolveParams, VehicleType)
+from pyvrp import Solution as PyvrpSolution
 from pyvrp import solve as pyvrp_solve
 
 from . import ticks
 from .problem import Carer, Problem, Solution, build_route, total_travel
 
 NAME = "pyvrp"
-_INT_MAX = np.iinfo(np.int64).max
 
 
 class UnsupportedProblem(ValueError):
@@ -40,29 +48,39 @@ def unsupported(problem: Problem) -> list[str]:
     return reasons
 
 
-class _Clock:
+class _Clock(IteratedLocalSearchCallbacks):
     """Stopping criterion: the time limit counted from `began` (model building and PyVRP's initial
-    solution included), noting when the best solution first became feasible."""
+    solution included); as the search's callbacks, it notes when the best solution first served
+    every visit within the rules."""
 
-    def __init__(self, time_limit: float, began: float):
-        self._began, self._deadline = began, began + time_limit
+    def __init__(self, time_limit: float, began: float, visits: int):
+        self._began, self._deadline, self._visits = began, began + time_limit, visits
         self.first_feasible: float | None = None
 
     def __call__(self, best_cost: int) -> bool:
-        now = time.perf_counter()
-        if self.first_feasible is None and best_cost < _INT_MAX:  # PyVRP passes INT_MAX while infeasible
-            self.first_feasible = now - self._began
-        return now >= self._deadline
+        return time.perf_counter() >= self._deadline
+
+    def on_iteration(self, current: PyvrpSolution, candidate: PyvrpSolution, best: PyvrpSolution,
+                     cost_evaluator: CostEvaluator) -> None:
+        if self.first_feasible is None and best.is_feasible() and best.num_clients() == self._visits:
+            self.first_feasible = time.perf_counter() - self._began
 
 
-def _data(problem: Problem) -> tuple[ProblemData, list[list[Carer]]]:
-    """PyVRP data over all the problem's locations; one vehicle type per group of interchangeable
-    carers (same home, shift and capacity), returned with the groups."""
+def _prize(problem: Problem) -> int:
+    """A visit's prize: above the most travel serving it can add, two of the longest journeys."""
+    return 2 * int(ticks.travel_cost(problem.travel).max(initial=0)) + 1
+
+
+def _data(problem: Problem, prize: int) -> tuple[ProblemData, list[list[Carer]]]:
+    """PyVRP data over all the problem's locations, every visit optional at `prize`; one vehicle
+    type per group of interchangeable carers (same home, shift and capacity), returned with the
+    groups."""
     xy = problem.coordinates if problem.coordinates is not None else np.zeros((len(problem.travel), 2))
     locations = [Location(x=float(x), y=float(y)) for x, y in xy]
     loads = problem.has_loads
     clients = [Client(location=v.location, delivery=[v.demand] if loads else [], service_duration=ticks.up(v.service),
-                      tw_early=ticks.up(v.earliest), tw_late=ticks.down(v.latest), name=v.id)
+                      tw_early=ticks.up(v.earliest), tw_late=ticks.down(v.latest), prize=prize, required=False,
+                      name=v.id)
                for v in problem.visits]
     groups: dict[tuple, list[Carer]] = defaultdict(list)
     for c in problem.carers:
@@ -84,9 +102,10 @@ def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
         raise UnsupportedProblem(f"PyVRP cannot route {problem.name or 'this problem'}: {'; '.join(reasons)}. "
                                  "Use the OR-Tools engine.")
     began = time.perf_counter()
-    data, groups = _data(problem)
-    clock = _Clock(time_limit, began)
-    best = pyvrp_solve(data, clock, seed=seed, collect_stats=False).best
+    data, groups = _data(problem, _prize(problem))
+    clock = _Clock(time_limit, began, len(problem.visits))
+    best = pyvrp_solve(data, clock, seed=seed, collect_stats=False,
+                       params=SolveParams(ils=IteratedLocalSearchParams(callbacks=clock))).best
     remaining = [list(g) for g in groups]
     routes = []
     for r in best.routes():
@@ -98,4 +117,4 @@ def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
     return Solution(engine=NAME, routes=routes, objective=total_travel(problem, routes),
                     runtime=time.perf_counter() - began,
                     unserved=[v.id for v in problem.visits if v.id not in served_ids],
-                    first_feasible_seconds=clock.first_feasible if best.is_feasible() else None)
+                    first_feasible_seconds=clock.first_feasible)

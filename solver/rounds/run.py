@@ -23,16 +23,27 @@ from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, check_pay, direct_
                   price_per_contact_hour, provider_income)
 from .plot import plot_lot
 from .problem import Problem, Solution
-from .validate import Violation, validate
+from .staffing import Shortfall, after_routing, check_days
+from .validate import Tally, Violation, tally, validate
 
 
 @dataclass
 class LotRounds:
+    """A lot's routed days. `short` holds the lower bounds on carers the days fall short of before
+    routing, `after` each day's estimate from what the routing left unserved."""
+
     lot: str
     areas: list[str]
     days: list[tuple[Problem, Solution]]
     violations: list[Violation]
     weeks: dict[str, CarerWeek]
+    tallies: list[Tally]
+    short: list[Shortfall]
+    after: list[Shortfall]
+
+    @property
+    def tally(self) -> Tally:
+        return sum(self.tallies, Tally())
 
     @property
     def contact(self) -> float:
@@ -62,11 +73,19 @@ def route_lot(lot: str, areas: list[str], make_day: Callable[[int], Problem], sp
               time_limit: float, seed: int, engine: str, continuity_penalty: float | None = None) -> LotRounds:
     """Days 1..days from make_day (a lot's days from lot_day.py, or days read by from_csv.py),
     later days keeping clients with the carers they know (continuity.py), each checked by the
-    validator; speed_kmh turns travel minutes into miles."""
-    routed = route_days(make_day, days, time_limit, seed, engine,
+    validator; speed_kmh turns travel minutes into miles. Raises InputError, before routing
+    anything, when a visit cannot be served by any carer (staffing.py); too few carers is a
+    verdict in the result instead."""
+    problems = [make_day(d) for d in range(days)]
+    short = check_days(problems)
+    routed = route_days(problems.__getitem__, days, time_limit, seed, engine,
                         CONTINUITY_PENALTY_MINUTES if continuity_penalty is None else continuity_penalty)
-    violations = [v for problem, solution in routed for v in validate(problem, solution)]
-    return LotRounds(lot, areas, routed, violations, carer_weeks(routed, speed_kmh))
+    found = [validate(problem, solution) for problem, solution in routed]
+    tallies = [tally(problem, solution, f) for (problem, solution), f in zip(routed, found)]
+    after = [a for day, ((problem, solution), t) in enumerate(zip(routed, tallies), start=1)
+             if (a := after_routing(problem, solution, t, day)) is not None]
+    return LotRounds(lot, areas, routed, [v for f in found for v in f], carer_weeks(routed, speed_kmh), tallies,
+                     short, after)
 
 
 def per_contact_hour(minutes: float, contact: float) -> float:
@@ -90,21 +109,31 @@ def carer_table(lots: list[LotRounds], pay_rate: float, nlw: float) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
+def kinds_text(counted: Tally) -> str:
+    """Violation kinds with counts, most frequent first, e.g. 'travel 2,982, shift 86'."""
+    return ", ".join(f"{kind} {n:,}" for kind, n in counted.kinds.most_common())
+
+
 def lot_table(lots: list[LotRounds], carers: pd.DataFrame) -> pd.DataFrame:
+    """One row per lot. served + unserved + served_in_violation = visits (over the days);
+    carers_short is at least how many more carers the busiest day needs, from the bounds before
+    routing (staffing.py)."""
     rows = []
     for lot in lots:
         mine = carers[carers["lot"] == lot.lot] if len(carers) else carers
         visits = [v for problem, _ in lot.days for v in problem.visits]
+        counted = lot.tally
         row = {"lot": lot.lot, "areas": " ".join(lot.areas), "days": len(lot.days), "visits": len(visits),
+               "served": counted.served, "unserved": counted.unserved, "served_in_violation": counted.broken,
                "double_handed": sum(v.carers_needed == 2 for v in visits), "carers_needed": len(lot.weeks),
+               "carers_short": max((s.missing for s in lot.short), default=0),
                "shifts_worked": max((len(s.routes) for _, s in lot.days), default=0),
                "contact_min": lot.contact, "travel_min": lot.total("travel_minutes"),
                "home_travel_min": lot.total("home_travel_minutes"), "waiting_min": lot.total("waiting_minutes"),
                "miles": lot.total("miles"),
                "travel_min_per_contact_hour": per_contact_hour(lot.total("travel_minutes"), lot.contact),
-               "carers_per_client": carers_per_client(lot.days),
-               "unserved": sum(len(s.unserved) for _, s in lot.days), "violations": len(lot.violations),
-               "engine": "/".join(sorted({s.engine for _, s in lot.days}))}
+               "carers_per_client": carers_per_client(lot.days), "violations": len(lot.violations),
+               "violation_kinds": kinds_text(counted), "engine": "/".join(sorted({s.engine for _, s in lot.days}))}
         for practice in PAY_PRACTICES:
             row[f"breaches_{practice}"] = int(mine[f"breach_{practice}"].sum()) if len(mine) else 0
         rows.append(row)
@@ -159,10 +188,13 @@ def write_rounds(out: Path, lots: list[LotRounds], tables: dict[str, pd.DataFram
     return written
 
 
-SHORT = {"double_handed": "2-handed", "carers_needed": "carers", "shifts_worked": "shifts", "contact_min": "contact",
-         "travel_min": "travel", "home_travel_min": "home", "waiting_min": "waiting",
-         "travel_min_per_contact_hour": "travel/ch", "carers_per_client": "carers/client", "violations": "violat.",
-         "breaches_contact_only": "breach c-only", "breaches_travel_paid": "breach t-paid",
+VISIT_COLUMNS = ["visits", "served", "unserved", "served_in_violation", "double_handed", "carers_needed",
+                 "carers_short", "shifts_worked"]
+SHORT = {"served_in_violation": "in breach", "carers_short": "carers short", "double_handed": "2-handed",
+         "carers_needed": "carers", "shifts_worked": "shifts", "contact_min": "contact", "travel_min": "travel",
+         "home_travel_min": "home", "waiting_min": "waiting", "travel_min_per_contact_hour": "travel/ch",
+         "carers_per_client": "carers/client", "breaches_contact_only": "breach c-only",
+         "breaches_travel_paid": "breach t-paid",
          "effective_hourly_contact_only": "£/h c-only", "breach_contact_only": "breach c-only",
          "effective_hourly_travel_paid": "£/h t-paid", "breach_travel_paid": "breach t-paid",
          "income_gbp": "income", "income_per_contact_hour": "£/ch", "direct_cost_per_contact_hour": "direct £/ch",
@@ -171,13 +203,18 @@ SHORT = {"double_handed": "2-handed", "carers_needed": "carers", "shifts_worked"
 
 def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: float, nlw: float,
                  council_rate: float) -> None:
-    """The three tables, headings shortened: minutes, c-only = paid for contact time only, t-paid =
-    travel between visits paid too, ch = contact hour."""
+    """The tables, headings shortened: minutes, c-only = paid for contact time only, t-paid = travel
+    between visits paid too, ch = contact hour."""
     money = "£{:,.2f}"
-    lots = tables["lots"].set_index("lot").drop(columns=["areas", "days", "engine"]).rename(columns=SHORT)
-    console.print(frame_table(lots, "Rounds per lot (minutes; travel = between visits, working time; home = to and "
-                                    "from home, not working time)", {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"},
-                               index_name="lot"))
+    lots = tables["lots"].set_index("lot")
+    console.print(frame_table(lots[VISIT_COLUMNS].rename(columns=SHORT),
+                              "Visits per lot over the days: served within the rules, unserved, served in breach of a "
+                              "rule; carers who worked, and at least how many more the busiest day needs",
+                              {SHORT.get(c, c): "{:,}" for c in VISIT_COLUMNS}, index_name="lot"))
+    work = lots.drop(columns=["areas", "days", "engine", "violations", "violation_kinds", *VISIT_COLUMNS])
+    console.print(frame_table(work.rename(columns=SHORT), "Work per lot (minutes; travel = between visits, working "
+                                                          "time; home = to and from home, not working time)",
+                              {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"}, index_name="lot"))
     carers = tables["carers"].set_index("carer")[
         ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "miles",
          "effective_hourly_contact_only", "breach_contact_only", "effective_hourly_travel_paid",
@@ -189,3 +226,36 @@ def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: fl
     console.print(frame_table(payment, f"Provider income at the council rate £{council_rate:.2f} under each payment "
                                        "basis against the cost of care at the lot's travel (£/ch = per contact hour)",
                               {k: money for k in ("income", "£/ch", "direct £/ch", "price £/ch")}, index_name="lot"))
+
+
+VIOLATIONS_SHOWN = 10
+
+
+def verdict_lines(lot: LotRounds) -> list[str]:
+    """What the lot's visits came to, how many more carers it needs before and after routing, and
+    the first violations."""
+    counted, days = lot.tally, f"{len(lot.days)} day{'s' * (len(lot.days) > 1)}"
+    if counted.served == counted.asked and not counted.kinds:
+        return [f"{lot.lot}: all {counted.asked:,} visits over {days} served within the rules"]
+    parts = [f"{counted.served:,} served within the rules"]
+    if counted.unserved:
+        parts.append(f"{counted.unserved:,} unserved")
+    if counted.broken:
+        parts.append(f"{counted.broken:,} served in breach of a rule")
+    lines = [f"{lot.lot}: {counted.asked:,} visits over {days}: {', '.join(parts)}"
+             + (f" (violations: {kinds_text(counted)})" if counted.kinds else "")]
+    lines += [f"  too few carers, before routing: {s.text}" for s in lot.short]
+    lines += [f"  after routing: {s.text}" for s in lot.after]
+    lines += [f"  violation: {v}" for v in counted.breaches[:VIOLATIONS_SHOWN]]
+    if len(counted.breaches) > VIOLATIONS_SHOWN:
+        lines.append(f"  ... and {len(counted.breaches) - VIOLATIONS_SHOWN:,} more violations in rounds.json")
+    return lines
+
+
+def print_verdict(out: Console, err: Console, lots: list[LotRounds]) -> bool:
+    """Each lot's verdict, on `out` when every visit was served within the rules, else on `err`.
+    Returns whether any lot falls short (`tender rounds` then exits 3)."""
+    for lot in lots:
+        for line in verdict_lines(lot):
+            (err if lot.violations else out).print(line, highlight=False, soft_wrap=True)
+    return any(lot.violations for lot in lots)

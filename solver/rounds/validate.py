@@ -9,7 +9,7 @@ the break inside it and inside the shift, never during a visit.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from .problem import EPS, Carer, Problem, Route, Solution
@@ -23,6 +23,42 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.where}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What became of the visits asked for: served within every rule, unserved (on no route), or
+    served in breach of a rule; `breaches` are the violations other than the unserved visits."""
+
+    asked: int = 0
+    served: int = 0
+    unserved: int = 0
+    broken: int = 0
+    breaches: tuple[Violation, ...] = ()
+
+    @property
+    def kinds(self) -> Counter[str]:
+        return Counter(v.kind for v in self.breaches)
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.asked + other.asked, self.served + other.served, self.unserved + other.unserved,
+                     self.broken + other.broken, self.breaches + other.breaches)
+
+
+def tally(problem: Problem, solution: Solution, violations: list[Violation]) -> Tally:
+    """Sort the visits by the validator's findings. A violation at a carer (its shift, working time,
+    break or way home) breaks every visit on that carer's route; a visit served by one of its two
+    carers is served in breach, not unserved."""
+    on_route: dict[str, set[str]] = defaultdict(set)
+    for route in solution.routes:
+        on_route[route.carer].update(stop.visit for stop in route.stops)
+    routed = set().union(*on_route.values())
+    unserved = {v.id for v in problem.visits if v.id not in routed}
+    breaches = tuple(x for x in violations if not (x.kind == "missed" and x.where in unserved))
+    touched = set().union(*({x.where} if x.where in problem.visit_by_id else on_route.get(x.where, set())
+                            for x in breaches))
+    broken = len(touched & (set(problem.visit_by_id) - unserved))
+    return Tally(len(problem.visits), len(problem.visits) - len(unserved) - broken, len(unserved), broken, breaches)
 
 
 def validate(problem: Problem, solution: Solution) -> list[Violation]:
