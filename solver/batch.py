@@ -1,9 +1,13 @@
 """Batches: a grid of instances × configurations, each pair optimised and scored as an isolated run.
 
-Each run is a subprocess of its own (`python -m solver.batch TASK RESULT`), started from a local
-thread pool or from a Dask worker, so a crash or a timeout loses that run only. Every finished run
-is written to `runs/<key>.json`, the key a hash of the instance path, the configuration's text, the
-seed and the time limit; a rerun skips runs already there except failed ones, which are retried.
+Each run is a subprocess of its own (`python -m solver.batch TASK RESULT`), started from a
+local thread pool or from a Dask worker, so a crash or a timeout loses that run only, and no run
+outlives its batch (`solver.processes`). A run writes its record to `runs/<key>.json` itself, the key a
+hash of the instance path, the configuration's text, the seed and the time limit; every file is
+written whole or not at all (to a `.partial`, then renamed) and the results table is rewritten as each
+run finishes, so a batch killed at any moment leaves every finished run and a table of them. A rerun
+skips runs already there except failed ones, which are retried, and moves aside a record it cannot
+read (`<key>.json.unreadable`), doing its run again.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
+import logging
+import math
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import closing
 from dataclasses import asdict, dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -28,9 +34,12 @@ import yaml
 
 from .design.config import load_config
 from .instance import InputError, Instance, Problem
+from .processes import Processes, signals_as_exit
 
 FINAL = ("ok", "infeasible")  # a run with another status (invalid, error, failed: it crashed) is retried
+SEED_MAX = 2**31 - 1  # HiGHS's largest random seed
 PACKAGES = {"tender_solver": "tender-solver", "pulp": "pulp", "highspy": "highspy", "ortools": "ortools"}
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,12 +96,33 @@ def read_manifest(path: Path) -> tuple[list[str], list[str], int | None, float |
     if missing or unknown:
         raise InputError([Problem(f"the manifest needs lists 'instances' and 'configs' (missing: {missing}) and "
                                   f"takes only 'seed' and 'time_limit' besides (unknown: {unknown})", str(path))])
+    seed, time_limit = check_settings(raw.get("seed"), raw.get("time_limit"), path)
     base = path.parent
-    return (expand(raw["instances"], base, "instances"), expand(raw["configs"], base, "configs"),
-            raw.get("seed"), raw.get("time_limit"))
+    return expand(raw["instances"], base, "instances"), expand(raw["configs"], base, "configs"), seed, time_limit
+
+
+def check_settings(seed: object, time_limit: object, manifest: Path | None = None) -> tuple[int | None, float | None]:
+    """The seed and time limit of every run (None: each configuration's own), checked before anything
+    runs; InputError naming `manifest` (when they come from one) and the key if either cannot be used."""
+    where = str(manifest) if manifest else None
+    problems = []
+    if seed is not None and (type(seed) is not int or not 0 <= seed <= SEED_MAX):
+        problems.append(Problem(f"the seed is {seed!r}, not a whole number from 0 to {SEED_MAX}", where, key="seed",
+                                fix="give e.g. 'seed: 1', or no seed to keep each configuration's own"))
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, int | float)
+                                   or not math.isfinite(time_limit) or time_limit <= 0):
+        problems.append(Problem(f"the time limit is {time_limit!r}, not a number of seconds above 0", where,
+                                key="time_limit", fix="give e.g. 'time_limit: 30' (seconds per run), or no time "
+                                                      "limit to keep each configuration's own"))
+    if problems:
+        raise InputError(problems)
+    return seed, None if time_limit is None else float(time_limit)
 
 
 def grid(instances: list[str], configs: list[str], seed: int | None, time_limit: float | None) -> list[Task]:
+    """Every instance with every configuration, under one seed and time limit (checked; None: each
+    configuration's own)."""
+    seed, time_limit = check_settings(seed, time_limit)
     return [Task(i, c, seed, time_limit) for i in instances for c in configs]
 
 
@@ -120,41 +150,52 @@ def run_task(task: Task) -> dict[str, Any]:
     return record
 
 
-def execute(task: Task, cwd: str | None = None) -> dict[str, Any]:
-    """Run one task in a subprocess (in `cwd`, where relative paths are read from); a crash or timeout
-    becomes a failed record. Safe on a Dask worker that sees the same files."""
+def execute(task: Task, result: Path, cwd: str | None = None, processes: Processes | None = None) -> dict[str, Any]:
+    """Run one task in a subprocess (in `cwd`, where relative paths are read from) that writes its record
+    to `result`; a crash or a timeout is written there as a failed record. Safe on a Dask worker that
+    sees, and may write, the same files. Raises Interrupted when `processes` is stopped meanwhile."""
     began = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        result = Path(folder) / "result.json"
+    command = [sys.executable, "-m", "solver.batch", json.dumps(asdict(task)), str(result)]
+    with (processes or Processes()).run(command, cwd) as process:
         try:
-            done = subprocess.run([sys.executable, "-m", "solver.batch", json.dumps(asdict(task)), str(result)],
-                                  capture_output=True, text=True, timeout=task.timeout(), cwd=cwd, check=False)
+            _, errors = process.communicate(timeout=task.timeout())
         except subprocess.TimeoutExpired:
-            return _failed(task, f"timed out after {task.timeout():g} s", began)
-        if result.exists():
-            return json.loads(result.read_text())
-        return _failed(task, f"the run exited with code {done.returncode}: {done.stderr.strip()[-2000:]}", began)
+            failure = f"timed out after {task.timeout():g} s"
+        else:
+            if process.returncode == 0 and (record := _read(result)):
+                return record
+            failure = f"the run exited with code {process.returncode}: {errors.strip()[-2000:]}"
+    record = _failed(task, failure, began)
+    _write(result, record)
+    return record
 
 
 def run_batch(tasks: list[Task], out: Path, workers: int = 2, scheduler: str | None = None,
               progress: Callable[[dict[str, Any]], None] = lambda record: None) -> tuple[pd.DataFrame, int]:
-    """Run the tasks without a finished result under `out/runs/`, then gather every result of the grid
-    into `out/results.csv` and `results.parquet`. Returns the table and how many runs were started."""
-    runs = out / "runs"
+    """Run the tasks without a final result under `out/runs/`, rewriting `out/results.csv` and
+    `results.parquet` (every run of the grid with a record, in grid order) as each finishes. Returns
+    the table and how many runs were started. Interrupted (Ctrl-C, SIGTERM, SIGHUP), it ends its local
+    runs before it stops."""
+    runs = out.resolve() / "runs"
     runs.mkdir(parents=True, exist_ok=True)
+    for partial in [*runs.glob("*.partial"), *out.glob("*.partial")]:  # a file a killed batch was writing
+        partial.unlink(missing_ok=True)
     todo = pending(tasks, out)
-    for record in (_dask(todo, scheduler) if scheduler else _local(todo, workers)):
-        _write(runs / f"{record['key']}.json", record)
-        progress(record)
-    table = pd.DataFrame([_read(runs / f"{t.key}.json") for t in tasks], columns=COLUMNS)
-    table.to_csv(out / "results.csv", index=False)
-    table.to_parquet(out / "results.parquet", index=False)
+    records = _records(tasks, runs)
+    table = _publish(tasks, records, out)
+    finished = _dask(todo, runs, scheduler) if scheduler else _local(todo, runs, workers)
+    with signals_as_exit(), closing(finished):
+        for record in finished:
+            records[record["key"]] = record
+            table = _publish(tasks, records, out)
+            progress(record)
     return table, len(todo)
 
 
 def pending(tasks: list[Task], out: Path) -> list[Task]:
     """The tasks without a final result under `out/runs/`, each key once."""
-    return list({t.key: t for t in tasks if _read(out / "runs" / f"{t.key}.json").get("status") not in FINAL}.values())
+    records = _records(tasks, out / "runs")
+    return list({t.key: t for t in tasks if records.get(t.key, {}).get("status") not in FINAL}.values())
 
 
 def printable(table: pd.DataFrame) -> pd.DataFrame:
@@ -172,18 +213,26 @@ def versions() -> dict[str, str | None]:
     return {column: of(name) for column, name in PACKAGES.items()}
 
 
-def _local(tasks: list[Task], workers: int) -> Iterator[dict[str, Any]]:
+def _local(tasks: list[Task], runs: Path, workers: int) -> Iterator[dict[str, Any]]:
+    processes = Processes()
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for future in as_completed([pool.submit(execute, task) for task in tasks]):
-            yield future.result()
+        try:
+            futures = [pool.submit(execute, task, runs / f"{task.key}.json", None, processes) for task in tasks]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:  # on an interruption too: end the runs, or leaving the pool would wait for them
+            pool.shutdown(wait=False, cancel_futures=True)
+            processes.stop()
 
 
-def _dask(tasks: list[Task], scheduler: str) -> Iterator[dict[str, Any]]:
+def _dask(tasks: list[Task], runs: Path, scheduler: str) -> Iterator[dict[str, Any]]:
+    """The runs on a Dask cluster; a run under way when the batch is interrupted finishes there, and a
+    resumed batch finds its record."""
     from distributed import Client
     from distributed import as_completed as dask_completed
 
     with Client(scheduler) as client:
-        futures = [client.submit(execute, task, os.getcwd(), pure=False) for task in tasks]
+        futures = [client.submit(execute, task, runs / f"{task.key}.json", os.getcwd(), pure=False) for task in tasks]
         for future in dask_completed(futures):
             yield future.result()
 
@@ -213,15 +262,49 @@ def _kpis(instance: Instance, kpis: dict[str, Any]) -> dict[str, Any]:
         "unmet_expected_hours_per_week": round(float(sum(instance.probabilities[s] * h for s, h in unmet.items())), 1)}
 
 
+def _records(tasks: list[Task], runs: Path) -> dict[str, dict[str, Any]]:
+    return {t.key: record for t in tasks if (record := _read(runs / f"{t.key}.json"))}
+
+
 def _read(path: Path) -> dict[str, Any]:
-    return json.loads(path.read_text()) if path.exists() else {}
+    """The record at `path`, {} if there is none. One that cannot be read (half written by an older
+    version, or damaged) is moved aside to `<name>.unreadable`, with a warning, so its run is done again."""
+    if not path.exists():
+        return {}
+    try:
+        record = json.loads(path.read_bytes())
+        problem = None if isinstance(record, dict) and "status" in record else "not a run's record"
+    except ValueError as error:  # invalid JSON or UTF-8
+        problem = str(error)
+    if problem is None:
+        return record
+    aside = path.with_name(path.name + ".unreadable")
+    os.replace(path, aside)
+    _log.warning("%s cannot be read (%s): moved to %s; its run will be done again", path, problem, aside.name)
+    return {}
+
+
+def _publish(tasks: list[Task], records: dict[str, dict[str, Any]], out: Path) -> pd.DataFrame:
+    """The table of the grid's runs with a record, written to `out/results.csv` and `results.parquet`."""
+    table = pd.DataFrame([records[t.key] for t in tasks if t.key in records], columns=COLUMNS)
+    _replace(out / "results.csv", lambda path: table.to_csv(path, index=False))
+    _replace(out / "results.parquet", lambda path: table.to_parquet(path, index=False))
+    return table
 
 
 def _write(path: Path, record: dict[str, Any]) -> None:
-    """Atomically, so an interrupted batch never leaves half a result behind."""
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(partial, path)
+    _replace(path, lambda partial: partial.write_text(json.dumps(record, indent=2) + "\n"))
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write `path` whole or not at all: to `<name>.partial`, then renamed over it. A partial file is
+    removed if the writing is interrupted, or on the next start if the process was killed."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        write(partial)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 COLUMNS = ["instance", "config", "config_path", "key", "status", "seed", "time_limit", "solver", "lot_stage_status",

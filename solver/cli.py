@@ -19,6 +19,7 @@ from .report import frame_table
 
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_INTERRUPTED = 130
 SHARE_HEADINGS = {"base_area_id": "base", "max_hours_per_week": "capacity", "block_rate_gbp_per_hour": "block £/h",
                   "framework_rate_gbp_per_hour": "fwk £/h", "quality_score": "quality", "hours_per_week": "hours/wk"}
 
@@ -230,10 +231,16 @@ def cmd_batch(args: argparse.Namespace) -> int:
                  args.time_limit if args.time_limit is not None else time_limit)
     todo = len(pending(tasks, args.out))
     where = f"on {args.scheduler}" if args.scheduler else f"on {args.workers} local worker(s)"
-    with Progress(console=out) as progress:
-        bar = progress.add_task(f"{todo} of {len(tasks)} runs {where}", total=len(tasks), completed=len(tasks) - todo)
-        table, _ = run_batch(tasks, args.out, args.workers, args.scheduler,
-                             progress=lambda record: progress.advance(bar))
+    try:
+        with Progress(console=out) as progress:
+            bar = progress.add_task(f"{todo} of {len(tasks)} runs {where}", total=len(tasks),
+                                    completed=len(tasks) - todo)
+            table, _ = run_batch(tasks, args.out, args.workers, args.scheduler,
+                                 progress=lambda record: progress.advance(bar))
+    except KeyboardInterrupt:
+        err.print(f"interrupted: every finished run is kept in {args.out}/runs/ and results.csv; run the same "
+                  "command again to resume", highlight=False)
+        return EXIT_INTERRUPTED
     out.print(frame_table(printable(table), f"Batch of {len(tasks)} runs", FORMATS, index_name="config"))
     for row in table[table["status"] != "ok"].itertuples():
         err.print(f"[red]{row.config} on {row.instance}: {row.status}[/red]\n{row.error}", highlight=False)
@@ -483,9 +490,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=SEED, default=None, help="solver and heuristic seed")
     return parser
-
-
-EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 import shapely
@@ -110,6 +111,18 @@ def test_workbook_has_a_sheet_per_table(compared: Path) -> None:
     assert len(sheets["stress draws"]) == 200
     assert len(sheets["lots small"]) == 3
     assert set(sheets["failures"]["design"]) == {"impossible"}
+
+
+def test_workbook_is_formatted_for_reading(compared: Path) -> None:
+    book = openpyxl.load_workbook(compared / "comparison.xlsx")
+    sheet = book["comparison"]
+    headers = {cell.value: cell.column_letter for cell in sheet[1]}
+    assert sheet.freeze_panes == "B2" and sheet.auto_filter.ref
+    assert sheet[f"{headers['expected_cost_gbp_per_year']}2"].number_format == "£#,##0"
+    assert sheet[f"{headers['cost_per_contact_hour_gbp']}2"].number_format == "£#,##0.00"
+    assert sheet[f"{headers['largest_share']}2"].number_format == "0.0%"
+    assert sheet.column_dimensions[headers["expected_cost_gbp_per_year"]].width >= len("£3,955,053")
+    assert all(sheet.column_dimensions[letter].width <= 62 for letter in headers.values())
 
 
 def test_an_unreadable_configuration_stops_compare_before_any_solve(tmp_path: Path, capsys) -> None:

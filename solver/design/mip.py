@@ -19,6 +19,7 @@ any, ended the search.
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 import subprocess
@@ -31,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import pulp
+
+from ..processes import dying_with
 
 SOLVERS = ("highs", "cbc")
 PROVEN_GAP = 1e-6  # a relative gap at or below this is optimal
@@ -188,7 +191,8 @@ def _solve_cbc(problem: pulp.LpProblem, time_limit: float | None, gap: float, se
             if value is not None:
                 args += [f"-{option}", str(value)]
         args += ["-solve", "-saveSolution", str(work / "solution.bin")]
-        run = subprocess.run(args, capture_output=True, text=True, cwd=folder)
+        run = subprocess.run(args, capture_output=True, text=True, cwd=folder,
+                             preexec_fn=dying_with(os.getpid()))  # CBC ends with the run that started it
         log = run.stdout + run.stderr
         if run.returncode != 0:
             raise RuntimeError(f"CBC failed (exit {run.returncode}): {_tail(log)}")
