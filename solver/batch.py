@@ -16,7 +16,6 @@ import glob
 import hashlib
 import json
 import logging
-import math
 import os
 import subprocess
 import sys
@@ -32,12 +31,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .design.config import load_config
+from .design.config import DesignConfig, load_config, with_solver
 from .instance import InputError, Instance, Problem
 from .processes import Processes, signals_as_exit
 
 FINAL = ("ok", "infeasible")  # a run with another status (invalid, error, failed: it crashed) is retried
-SEED_MAX = 2**31 - 1  # HiGHS's largest random seed
 PACKAGES = {"tender_solver": "tender-solver", "pulp": "pulp", "highspy": "highspy", "ortools": "ortools"}
 _log = logging.getLogger(__name__)
 
@@ -96,27 +94,21 @@ def read_manifest(path: Path) -> tuple[list[str], list[str], int | None, float |
     if missing or unknown:
         raise InputError([Problem(f"the manifest needs lists 'instances' and 'configs' (missing: {missing}) and "
                                   f"takes only 'seed' and 'time_limit' besides (unknown: {unknown})", str(path))])
-    seed, time_limit = check_settings(raw.get("seed"), raw.get("time_limit"), path)
+    seed, time_limit = check_settings(raw.get("seed"), raw.get("time_limit"), str(path),
+                                      {"solver.seed": "seed", "solver.time_limit": "time_limit"})
     base = path.parent
     return expand(raw["instances"], base, "instances"), expand(raw["configs"], base, "configs"), seed, time_limit
 
 
-def check_settings(seed: object, time_limit: object, manifest: Path | None = None) -> tuple[int | None, float | None]:
-    """The seed and time limit of every run (None: each configuration's own), checked before anything
-    runs; InputError naming `manifest` (when they come from one) and the key if either cannot be used."""
-    where = str(manifest) if manifest else None
-    problems = []
-    if seed is not None and (type(seed) is not int or not 0 <= seed <= SEED_MAX):
-        problems.append(Problem(f"the seed is {seed!r}, not a whole number from 0 to {SEED_MAX}", where, key="seed",
-                                fix="give e.g. 'seed: 1', or no seed to keep each configuration's own"))
-    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, int | float)
-                                   or not math.isfinite(time_limit) or time_limit <= 0):
-        problems.append(Problem(f"the time limit is {time_limit!r}, not a number of seconds above 0", where,
-                                key="time_limit", fix="give e.g. 'time_limit: 30' (seconds per run), or no time "
-                                                      "limit to keep each configuration's own"))
-    if problems:
-        raise InputError(problems)
-    return seed, None if time_limit is None else float(time_limit)
+def check_settings(seed: object, time_limit: object, source: str = "the command line",
+                   keys: dict[str, str] | None = None) -> tuple[int | None, float | None]:
+    """The seed and time limit of every run (None: each configuration's own), checked by the
+    configuration's own rules before anything runs; InputError naming `source` and the key
+    (`keys`: how the source names them) if either cannot be used."""
+    changes = {key: value for key, value in (("seed", seed), ("time_limit", time_limit)) if value is not None}
+    names = keys or {"solver.seed": "--seed", "solver.time_limit": "--time-limit"}
+    checked = with_solver(DesignConfig(), source, names, **changes).solver
+    return (None if seed is None else checked.seed), (None if time_limit is None else checked.time_limit)
 
 
 def grid(instances: list[str], configs: list[str], seed: int | None, time_limit: float | None) -> list[Task]:

@@ -308,7 +308,6 @@ COUNT = number(minimum=1, whole=True)
 SEED = number(minimum=0, maximum=2**31 - 1, whole=True)
 SHARE = number(above=0, maximum=1)
 PROBABILITY = number(minimum=0, maximum=1)
-GAP = number(minimum=0, maximum=0.99)
 
 
 def out_folder(text: str) -> Path:
@@ -380,13 +379,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
     sub.add_argument("--out", type=out_folder, default=Path("out/design"), help="folder to write (default out/design)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=SECONDS, default=None,
+    sub.add_argument("--time-limit", type=float, default=None,
                      help="seconds in all, a cap (default from the config: 1200)")
-    sub.add_argument("--node-limit", type=COUNT, default=None,
+    sub.add_argument("--node-limit", type=int, default=None,
                      help="branch-and-bound nodes of the final award solve, the deterministic limit "
                           "(default: by model size, 10-500)")
-    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=SEED, default=None, help="solver and heuristic seed")
+    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
 
     sub = command("evaluate", cmd_evaluate, "Score a design file (optimised or hand-written, e.g. the council's "
                   "current arrangement) with the same KPIs as every other design.",
@@ -410,10 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rules to score the current design under (default: balanced)")
     sub.add_argument("--out", type=out_folder, default=Path("out/compare"), help="folder to write (default out/compare)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per design, a cap (default from each config)")
-    sub.add_argument("--node-limit", type=COUNT, default=None, help="award-stage nodes per design (default from each config)")
-    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=SEED, default=None, help="solver seed and stress-test seed (default 0)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per design, a cap (default from each config)")
+    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per design (default from each config)")
+    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=int, default=None, help="solver seed and stress-test seed (default 0)")
     sub.add_argument("--draws", type=COUNT, default=500, help="stress-test draws per design (default 500)")
     sub.add_argument("--exit-rate", type=PROBABILITY, default=0.13,
                      help="chance an awarded provider exits within the year (default 0.13; 0.10-0.17 observed)")
@@ -466,8 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="YAML with lists 'instances' and 'configs' (paths or globs) and optional seed, time_limit")
     sub.add_argument("--instances", nargs="+", help="instance folders or globs (with --configs, instead of a manifest)")
     sub.add_argument("--configs", nargs="+", help="configuration files or globs")
-    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per run (default: manifest, else config)")
-    sub.add_argument("--seed", type=SEED, default=None, help="solver seed of every run (default: manifest, else config)")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per run (default: manifest, else config)")
+    sub.add_argument("--seed", type=int, default=None, help="solver seed of every run (default: manifest, else config)")
     sub.add_argument("--workers", type=COUNT, default=2, help="runs at once on this machine (default 2)")
     sub.add_argument("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     sub.add_argument("--out", type=out_folder, default=Path("out/batch"), help="folder to write (default out/batch)")
@@ -485,10 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--mark", type=Path, nargs="+", default=None, help="design.json files to place on the chart")
     sub.add_argument("--out", type=out_folder, default=Path("out/frontier"), help="folder to write (default out/frontier)")
     sub.add_argument("--solver", choices=["highs", "cbc"], default=None, help="MIP solver (default highs)")
-    sub.add_argument("--time-limit", type=SECONDS, default=None, help="seconds per point, a cap (default from the config)")
-    sub.add_argument("--node-limit", type=COUNT, default=None, help="award-stage nodes per point (default from the config)")
-    sub.add_argument("--gap", type=GAP, default=None, help="relative gap at which to stop (default 0.01)")
-    sub.add_argument("--seed", type=SEED, default=None, help="solver and heuristic seed")
+    sub.add_argument("--time-limit", type=float, default=None, help="seconds per point, a cap (default from the config)")
+    sub.add_argument("--node-limit", type=int, default=None, help="award-stage nodes per point (default from the config)")
+    sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
+    sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
     return parser
 
 

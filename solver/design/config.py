@@ -9,7 +9,7 @@ key. `schema()` is the JSON Schema editors use (`configs/schema.json`).
 """
 
 
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -148,13 +148,7 @@ class DesignConfig:
     solver: SolverSettings = field(default_factory=SolverSettings)
 
     def to_dict(self) -> dict[str, Any]:
-        return _as_dict(self)
-
-
-def _as_dict(value: Any) -> Any:
-    if is_dataclass(value):
-        return {f.name: _as_dict(getattr(value, f.name)) for f in fields(value)}
-    return value
+        return asdict(self)
 
 
 _ADAPTER = TypeAdapter(DesignConfig)
@@ -179,19 +173,6 @@ def load_config(path: str | Path | None) -> DesignConfig:
         raise InputError([Problem("must be a mapping of settings", str(file),
                                   fix="write one 'key: value' per line, sections as in configs/balanced.yaml")])
     return _validated({"name": file.stem, **raw}, str(file))
-
-
-def load_configs(paths: list[Path]) -> list[DesignConfig]:
-    """Every configuration, or one InputError with the problems of all of them."""
-    configs, problems = [], []
-    for path in paths:
-        try:
-            configs.append(load_config(path))
-        except InputError as error:
-            problems += error.problems
-    if problems:
-        raise InputError(problems)
-    return configs
 
 
 def config_from_dict(raw: dict[str, Any], source: str) -> DesignConfig:
