@@ -229,7 +229,7 @@ def write_instance(tables: dict[str, pd.DataFrame | dict], out: Path, readme_tex
     out.mkdir(parents=True, exist_ok=True)
     manifest = tables["manifest"]
     assert isinstance(manifest, dict)
-    (out / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, width=100))
+    (out / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, width=100, allow_unicode=True))
     for name, file in manifest["tables"].items():
         frame = tables[name]
         assert isinstance(frame, pd.DataFrame)

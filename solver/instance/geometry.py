@@ -1,14 +1,22 @@
-"""Coordinates and derived adjacency."""
+"""Coordinates and adjacency: derived from area points (synthetic instances) or from area boundaries."""
 
 from __future__ import annotations
 
 import math
+import json
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
+import shapely
 from scipy.spatial import Delaunay, QhullError
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
 
 EARTH_RADIUS_KM = 6371.0088
+GRID_CRS = "EPSG:27700"  # x_km, y_km are British National Grid easting and northing / 1000
+LOCAL_CRS = "local-km"  # x_km, y_km are kilometres of no named grid (or projected from lat/lon)
+BOUNDARY_DECIMALS = 5  # about a metre
 
 
 def lonlat_to_km(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -63,3 +71,71 @@ def delaunay_adjacency(ids: list[str], xy: np.ndarray, prune_factor: float = 2.5
             f"{len(too_long)} longer than {prune_factor:g} times the local spacing pruned"
             + (f", {reattached} of them put back to keep the areas connected" if reattached else ""))
     return pairs, note
+
+
+@dataclass(frozen=True)
+class Borders:
+    """Adjacency from area boundaries: the pairs sharing a stretch of border, and what else was done."""
+
+    pairs: list[tuple[str, str]]
+    corners: list[tuple[str, str]]
+    """Pairs touching only at a point: not neighbours, since a lot joined at a point is not contiguous."""
+    joins: list[tuple[str, str, float, int]]
+    """(area, nearest area outside its piece, gap in km, areas in the piece) for each separate piece joined."""
+
+    def note(self) -> str:
+        text = f"{len(self.pairs)} pairs of areas sharing a border (rook adjacency of the area boundaries)"
+        if self.corners:
+            text += f"; {len(self.corners)} pairs touching only at a corner are not neighbours"
+        if self.joins:
+            text += (f"; {len(self.joins)} separate piece(s) (an island, or areas facing each other across water, "
+                     "the boundaries being clipped to the coast) joined to the nearest area outside: "
+                     + ", ".join(f"{a}-{b} ({'at a corner' if gap == 0 else f'{gap:.2f} km apart'}, a piece of "
+                                 f"{size} area{'s' if size > 1 else ''})" for a, b, gap, size in self.joins))
+        return text
+
+
+def border_adjacency(ids: list[str], shapes: list[BaseGeometry]) -> Borders:
+    """Areas are neighbours when their boundaries (in projected km) share a line, not only a point.
+
+    When that leaves the areas in separate pieces, the smallest piece is joined to the area nearest
+    to it in any other piece (a corner it touches is at distance 0), until all are one.
+    """
+    geometries = np.array(shapes, dtype=object)
+    a, b = shapely.STRtree(geometries).query(geometries, predicate="intersects")
+    a, b = a[a < b], b[a < b]
+    shared = shapely.length(shapely.intersection(shapely.boundary(geometries[a]), shapely.boundary(geometries[b])))
+    pairs = _named(ids, a[shared > 0], b[shared > 0])
+    corners = _named(ids, a[shared == 0], b[shared == 0])
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(ids)))
+    graph.add_edges_from(zip(a[shared > 0], b[shared > 0]))
+    joins = []
+    while not nx.is_connected(graph):
+        piece = sorted(min(nx.connected_components(graph), key=lambda c: (len(c), min(c))))
+        others = np.array(sorted(set(graph) - set(piece)))
+        inside, outside = shapely.STRtree(geometries[others]).query_nearest(geometries[piece], all_matches=False)
+        gaps = shapely.distance(geometries[np.array(piece)[inside]], geometries[others[outside]])
+        best = int(np.argmin(gaps))
+        i, j = piece[inside[best]], int(others[outside[best]])
+        graph.add_edge(i, j)
+        joins.append((ids[i], ids[j], round(float(gaps[best]), 3), len(piece)))
+    return Borders(sorted(pairs + [_pair(i, j) for i, j, _, _ in joins]), corners, joins)
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a < b else (b, a)
+
+
+def _named(ids: list[str], a: np.ndarray, b: np.ndarray) -> list[tuple[str, str]]:
+    return sorted(_pair(ids[i], ids[j]) for i, j in zip(a, b))
+
+
+def boundaries_geojson(properties: list[dict[str, str]], shapes: list[BaseGeometry]) -> str:
+    """RFC 7946 text of lon/lat shapes: a Feature per shape (one per line), coordinates to
+    BOUNDARY_DECIMALS decimals, outer rings counter-clockwise and holes clockwise."""
+    features = [json.dumps({"type": "Feature", "properties": p,
+                            "geometry": mapping(shapely.orient_polygons(shapely.transform(
+                                shape, lambda c: np.round(c, BOUNDARY_DECIMALS))))}, separators=(",", ":"))
+                for p, shape in zip(properties, shapes)]
+    return '{"type":"FeatureCollection","features":[\n' + ",\n".join(features) + "\n]}\n"

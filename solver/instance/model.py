@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +12,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
-from .geometry import delaunay_adjacency, lonlat_to_km
+from .geometry import GRID_CRS, LOCAL_CRS, delaunay_adjacency, lonlat_to_km
 from .problems import InputError, Problem, listing
 from .schema import DEFAULT_VISIT_MIX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
 from .tables import manifest_path, read_tables
@@ -41,6 +44,8 @@ class Instance:
     demand: pd.DataFrame  # hours per week, area_id x scenario
     policy: dict[str, Any]
     warnings: list[Problem] = field(default_factory=list)
+    crs: str = LOCAL_CRS  # what x_km, y_km are: GRID_CRS or LOCAL_CRS
+    boundaries: dict[str, BaseGeometry] | None = None  # area_id -> Polygon or MultiPolygon, WGS84 lon/lat
 
     @property
     def area_ids(self) -> list[str]:
@@ -126,6 +131,7 @@ def load_instance(path: str | Path) -> Instance:
         _check_ids(overrides, "scenario", set(scenarios["scenario"]), "scenarios", problems)
         _check_ids(overrides, "area_id", area_set, "areas", problems)
 
+    crs, boundaries = _geography(manifest.get("geography"), file, list(areas.index), problems)
     if not problems:
         _check_connected(areas, adjacency, note, file, problems)
         _check_incumbent_hours(areas, incumbency, problems)
@@ -139,7 +145,7 @@ def load_instance(path: str | Path) -> Instance:
         name=str(manifest.get("name", file.parent.name)), path=file.parent, areas=areas,
         adjacency=adjacency, adjacency_note=note, providers=providers,
         incumbency=incumbency.reset_index(drop=True), scenarios=scenarios, demand=demand,
-        policy=policy, warnings=warnings)
+        policy=policy, warnings=warnings, crs=crs, boundaries=boundaries)
 
 
 def _areas(raw: pd.DataFrame) -> pd.DataFrame:
@@ -254,6 +260,77 @@ def _check_connected(areas: pd.DataFrame, adjacency: list[tuple[str, str]], note
     problems.append(Problem(f"the adjacency graph ({note}) falls into {len(parts)} separate pieces: {listed}",
                             str(file), column="adjacency",
                             fix="add rows to the adjacency table joining each piece to its neighbours"))
+
+
+def _geography(entry: Any, file: Path, area_ids: list[str], problems: list[Problem]
+               ) -> tuple[str, dict[str, BaseGeometry] | None]:
+    """The manifest's `geography: {crs: ..., boundaries: FILE}`; absent, the areas' km are a local grid."""
+    if entry is None:
+        return LOCAL_CRS, None
+    crs = entry.get("crs") if isinstance(entry, dict) else None
+    if crs not in (GRID_CRS, LOCAL_CRS):
+        problems.append(Problem(f"geography needs crs {GRID_CRS} (x_km, y_km are British National Grid km) or "
+                                f"{LOCAL_CRS}, not {crs!r}", str(file), key="geography.crs",
+                                fix=f"write 'geography: {{crs: {GRID_CRS}, boundaries: boundaries.geojson}}', or "
+                                    "remove geography"))
+        return LOCAL_CRS, None
+    if entry.get("boundaries") is None:
+        return crs, None
+    return crs, _boundaries(file.parent / str(entry["boundaries"]), area_ids, problems)
+
+
+def _boundaries(file: Path, area_ids: list[str], problems: list[Problem]) -> dict[str, BaseGeometry] | None:
+    """One Polygon or MultiPolygon (WGS84 lon/lat) per area from a GeoJSON FeatureCollection."""
+    where, fix = str(file), "give one Feature per area with properties {area_id: ...} (see docs/instance-format.md)"
+    try:
+        collection = json.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        problems.append(Problem(f"the boundaries file cannot be read ({error.strerror})", where,
+                                fix="correct geography.boundaries in instance.yaml, or remove it"))
+        return None
+    except ValueError as error:
+        problems.append(Problem(f"is not valid GeoJSON ({error})", where, fix=fix))
+        return None
+    features = collection.get("features") if isinstance(collection, dict) else None
+    if not isinstance(features, list):
+        problems.append(Problem("is not a GeoJSON FeatureCollection", where, fix=fix))
+        return None
+    known, by_key = set(area_ids), {_id_key(a): a for a in area_ids}
+    shapes: dict[str, BaseGeometry] = {}
+    named: set[str] = set()
+    for number, feature in enumerate(features, start=1):
+        properties = (feature.get("properties") if isinstance(feature, dict) else None) or {}
+        area = str(properties.get("area_id", ""))
+        if area not in known:
+            meant = by_key.get(_id_key(area))
+            problems.append(Problem(f"feature {number}'s area_id '{area}' is not an area of the instance", where,
+                                    fix=f"did you mean '{meant}'?" if meant else "use an area_id of the areas table"))
+            continue
+        if area in named:
+            problems.append(Problem(f"area {area} has more than one feature (feature {number} again)", where,
+                                    fix="give each area one feature; a MultiPolygon holds several parts"))
+            continue
+        named.add(area)
+        try:
+            geometry = shape(feature["geometry"])
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            problems.append(Problem(f"area {area}'s geometry cannot be read ({error})", where, fix=fix))
+            continue
+        if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+            problems.append(Problem(f"area {area}'s geometry is a {geometry.geom_type}, not a Polygon or MultiPolygon",
+                                    where, fix="give each area its boundary"))
+            continue
+        west, south, east, north = geometry.bounds
+        if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+            problems.append(Problem(f"area {area}'s coordinates are not longitude/latitude (bounds {west:g}, "
+                                    f"{south:g}, {east:g}, {north:g})", where,
+                                    fix="write boundaries in WGS84 longitude/latitude (RFC 7946), not grid metres"))
+            continue
+        shapes[area] = geometry
+    missing = [a for a in area_ids if a not in named]
+    if missing:
+        problems.append(Problem(f"{len(missing)} area(s) have no boundary: {listing(missing)}", where, fix=fix))
+    return shapes if len(shapes) == len(area_ids) else None
 
 
 def _check_incumbent_hours(areas: pd.DataFrame, incumbency: pd.DataFrame, problems: list[Problem]) -> None:

@@ -65,13 +65,16 @@ AREAS = Table(
     (
         Column("area_id", "id", "Unique id of the area."),
         Column("name", "text", "Readable name."),
+        Column("lsoa11_code", "text", "LSOA (2011) code of the area, for joining to small-area data.",
+               required=False),
         Column("x_km", "number", "Easting in projected kilometres (e.g. British National Grid / 1000).",
                required=False, minimum=-MAX_COORDINATE_KM, maximum=MAX_COORDINATE_KM),
         Column("y_km", "number", "Northing in projected kilometres.", required=False,
                minimum=-MAX_COORDINATE_KM, maximum=MAX_COORDINATE_KM),
-        Column("lat", "number", "Latitude in degrees (WGS84), if x_km/y_km are not given.",
+        Column("lat", "number", "Latitude of the area's centre in degrees (WGS84); projected to x_km/y_km "
+               "when they are not given.",
                required=False, minimum=-90, maximum=90, usual=(49, 61)),
-        Column("lon", "number", "Longitude in degrees (WGS84), if x_km/y_km are not given.",
+        Column("lon", "number", "Longitude of the area's centre in degrees (WGS84); see lat.",
                required=False, minimum=-180, maximum=180, usual=(-9, 2)),
         Column("rurality", "category", "Rurality class.", allowed=RURALITY_CLASSES),
         Column("pop_65plus", "count", "Residents aged 65 and over.", maximum=MAX_PEOPLE, usual=(0, 100_000)),

@@ -18,7 +18,7 @@ from .problems import InputError, Problem, close_match, listing
 from .schema import POLICY_FIELDS, TABLES, Column, Table
 
 MANIFEST = "instance.yaml"
-MANIFEST_KEYS = ("name", "description", "tables", "policy", "provenance")
+MANIFEST_KEYS = ("name", "description", "tables", "policy", "geography", "provenance")
 SAVE_AS_CSV = "save it as 'CSV UTF-8 (Comma delimited)'"
 UNITS = (("_km", "kilometres (metres / 1000)"), ("_gbp_per_hour", "pounds an hour"), ("_gbp_per_mile", "pounds a mile"),
          ("_gbp_per_year", "pounds a year"), ("_hours_per_week", "hours a week"))
