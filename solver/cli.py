@@ -361,12 +361,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", type=out_folder, required=True, help="folder to write")
 
     sub = command("import-authority", cmd_import_authority, "Build an instance from the real small areas (LSOAs) "
-                  "of an English local authority: Census 2021 population 65+, estimated demand, and providers from "
-                  "your files or synthetic.", 'tender import-authority "Wiltshire" --out instances/wiltshire')
-    sub.add_argument("authority", help="2019 district name or code, any case (e.g. Wiltshire, E06000054)")
+                  "of an English council, district or list of areas: true boundaries and borders, Census 2021 "
+                  "population 65+, estimated demand, and providers from your files (areas by LSOA code or "
+                  "postcode) or synthetic.", 'tender import-authority "Kent" --out instances/kent')
+    sub.add_argument("authority", help="a council (county, unitary, metropolitan or London borough) or district, by "
+                     "name or code, any case (e.g. Kent, E10000016, Camden, Breckland); or a comma-separated list "
+                     "of them, of LSOA codes and of .txt/.csv files of LSOA codes")
     sub.add_argument("--out", type=out_folder, required=True, help="folder to write")
-    sub.add_argument("--providers", type=Path, default=None, help="providers CSV (default: synthetic)")
-    sub.add_argument("--incumbency", type=Path, default=None, help="incumbency CSV (needs --providers)")
+    sub.add_argument("--providers", type=Path, default=None,
+                     help="providers CSV, offices by base_area_id or base_postcode (default: synthetic)")
+    sub.add_argument("--incumbency", type=Path, default=None,
+                     help="incumbency CSV, areas by area_id or postcode (needs --providers)")
     sub.add_argument("--seed", type=SEED, default=1, help="seed of the synthetic providers (default 1)")
     sub.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="override an assumption, e.g. --set take_up_rate=0.025 (see solver/authority.py)")

@@ -123,29 +123,41 @@ def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, 
     for group, columns in PRINT_GROUPS.items():
         console.print(frame_table(printable(table).reindex(columns=columns),
                                   f"Designs compared on {instance.name}: {group}", FORMATS, index_name="design"))
-    console.print(f"£m ranking: spend, unmet care at its penalty, provider failures, travel and continuity, valued "
-                  f"alike for every design (the reference configuration's values); £m own rules: the same under each "
-                  f"design's own values, its award model's objective; £m/yr: mean and 95th percentile of spend and unmet care over {settings.draws} "
-                  f"stress draws (seed {settings.seed}, provider exit rate {settings.exit_rate:.0%}); the rest from the "
-                  "evaluation over the instance's scenarios", highlight=False)
+    console.print(ranking_basis(settings), highlight=False)
     console.print(verdict(table), highlight=False)
+
+
+def ranking_basis(settings: StressSettings) -> str:
+    """What the comparison's costs are, and so what the verdict rests on."""
+    return (f"£m ranking: spend, unmet care at its penalty, provider failures, travel and continuity, valued "
+            f"alike for every design (the reference configuration's values); £m own rules: the same under each "
+            f"design's own values, its award model's objective; £m/yr: mean and 95th percentile of spend and unmet "
+            f"care over {settings.draws} stress draws (seed {settings.seed}, provider exit rate "
+            f"{settings.exit_rate:.0%}); the rest from the evaluation over the instance's scenarios")
 
 
 def verdict(table: pd.DataFrame) -> str:
     """The design with the lowest ranking cost under one set of values (the reference
     configuration's unmet penalty, hand-over value, travel weight and exit rate), in which unmet care
-    is priced: a design that drops care ranks cheaper only if its penalty-inclusive cost is lower."""
+    is priced: a design that drops care ranks cheaper only if its penalty-inclusive cost is lower.
+    The runner-up and the margin say by how much it wins."""
     column = "common_ranking_cost_gbp_per_year"
     scored = table[table["outcome"].isin(["ok", "given"])] if column in table else table.iloc[:0]
     if scored.empty:
         return "no design could be scored"
-    name = scored[column].astype(float).idxmin()
+    ranked = scored[column].astype(float).sort_values(kind="stable")
+    name = ranked.index[0]
     row = scored.loc[name]
-    return (f"best: {name}: ranking cost £{row[column] / 1e6:.2f}m a year under common values (council spend "
+    text = (f"best: {name}: ranking cost £{row[column] / 1e6:.2f}m a year under common values (council spend "
             f"£{row['council_spend_gbp_per_year'] / 1e6:.2f}m, £{row['cost_per_contact_hour_gbp']:.2f} per contact hour; "
             f"unmet care {row['unmet_expected_hours_per_week']:,.0f} h/week, £{row['unmet_penalty_gbp_per_year'] / 1e6:.2f}m); "
             f"stress test mean £{row['cost_mean_gbp_per_year'] / 1e6:.2f}m, 95th percentile "
             f"£{row['cost_p95_gbp_per_year'] / 1e6:.2f}m")
+    if len(ranked) > 1:
+        margin = (ranked.iloc[1] - ranked.iloc[0]) / 1e6
+        text += (f"; {ranked.index[1]} ranks next, " + (f"£{margin:.2f}m a year dearer" if round(margin, 2) > 0 else
+                                                           "level to the nearest £0.01m"))
+    return text
 
 
 def printable(table: pd.DataFrame) -> pd.DataFrame:

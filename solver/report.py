@@ -39,16 +39,17 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
 
 
 def write_outputs(instance: Instance, design: Design, out: Path) -> None:
-    """Write a scored design: design.json, area → lot, awards, per-lot KPIs and every failure."""
+    """Write a scored design: design.json, awards, per-lot KPIs, every failure, and the area → lot table
+    with the areas' and lots' GIS layers (solver/reports/geojson.py)."""
+    from .reports.geojson import write_gis  # here: importing solver.reports imports this module
+
     out.mkdir(parents=True, exist_ok=True)
     design.write(out / "design.json")
-    lot_of = design.lot_of_area()
-    areas = instance.areas[["area_id", "name", "rurality", "clients", "care_hours_per_week"]].assign(
-        lot=[lot_of[a] for a in instance.area_ids])
-    areas.to_csv(out / "areas.csv", index=False)
     design.to_frame().merge(instance.providers[["name"]], left_on="provider", right_index=True, how="left").to_csv(
         out / "awards.csv", index=False)
-    pd.DataFrame(design.kpis["lots"]).to_csv(out / "lots.csv", index=False)
+    lots = pd.DataFrame(design.kpis["lots"])
+    lots.to_csv(out / "lots.csv", index=False)
+    write_gis(instance, out.resolve().name, design, lots.set_index("lot"), out)
     pd.DataFrame(design.kpis["failures"]).to_csv(out / "failures.csv", index=False)
 
 

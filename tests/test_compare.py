@@ -105,7 +105,9 @@ def test_a_failing_configuration_keeps_the_others(compared: Path) -> None:
 
 def test_workbook_has_a_sheet_per_table(compared: Path) -> None:
     sheets = pd.read_excel(compared / "comparison.xlsx", sheet_name=None)
-    assert {"comparison", "stress", "stress draws", "lots small", "lots current", "failures"} <= set(sheets)
+    assert {"comparison", "stress", "stress draws", "lots small", "lots current", "failures", "awards small",
+            "providers small", "areas small"} <= set(sheets)
+    assert len(sheets["areas small"]) == 12 and set(sheets["areas small"]["lot"]) == {"L1", "L2", "L3"}
     comparison = sheets["comparison"].set_index("design")
     assert comparison.loc["small", "lots"] == 3
     assert len(sheets["stress draws"]) == 200
@@ -165,9 +167,9 @@ class Tables(HTMLParser):
 def test_html_page_holds_the_comparison_and_its_figures(compared: Path) -> None:
     parser = Tables()
     parser.feed((compared / "report.html").read_text())
-    comparison = parser.tables[0]
+    comparison = [cell for table in parser.tables[:3] for cell in table]  # by theme, as the terminal prints it
     assert {"design", "£m/yr mean", "£m/yr p95", "P(unmet)", "small", "current", "impossible", "infeasible"} <= set(comparison)
-    assert len(parser.tables) >= 4  # comparison, stress, a lot table per design
+    assert len(parser.tables) >= 6  # comparison, stress, a lot table per design
     assert parser.images and all(src.startswith("data:image/png;base64,") for src in parser.images)
 
 
@@ -175,12 +177,13 @@ def test_markdown_report_links_figures_that_exist(compared: Path) -> None:
     text = (compared / "report.md").read_text()
     assert "| design |" in text and "## Stress test" in text
     links = [line[line.index("](") + 2:-1] for line in text.splitlines() if line.startswith("![")]
-    assert links and all((compared / link).read_bytes().startswith(b"\x89PNG") for link in links)
+    assert links and all((compared / link).read_bytes().startswith(b"<svg" if link.endswith(".svg") else b"\x89PNG")
+                         for link in links)
 
 
 def test_geojson_has_one_feature_per_lot(compared: Path, tiny) -> None:
     design = read_design(compared / "designs" / "small.json", tiny)
-    collection = json.loads((compared / "geojson" / "small-lots.geojson").read_text())
+    collection = json.loads((compared / "geojson" / "small-lots-local-km.geojson").read_text())
     features = collection["features"]
     assert [f["properties"]["lot"] for f in features] == [lot.lot for lot in design.lots]
     assert all("Voronoi" in f["properties"]["shape_method"] and "not WGS84" in f["properties"]["coordinates_note"]

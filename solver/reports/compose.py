@@ -1,35 +1,43 @@
 """Everything a comparison writes to its folder: the comparison CSV, a Markdown report and a
-self-contained HTML page, an Excel workbook, PNG figures, a GeoJSON of each design's lots and each
+self-contained HTML page (the verdict first, a map of each design's lots), an Excel workbook, PNG
+figures and SVG maps, GIS layers of each design's areas and lots (solver/reports/geojson.py) and each
 design's design.json."""
 
 from __future__ import annotations
 
-import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from ..compare import FORMATS, printable
+from ..compare import FORMATS, PRINT_GROUPS, printable, ranking_basis, verdict
 from ..run import Run
 from ..instance import Instance
 from ..report import LOT_HEADINGS
 from . import figures
-from .documents import Heading, Image, Item, Table, Text, formatted, html_page, markdown
-from .geojson import SHAPE_METHOD, area_cells, lot_shapes, lots_geojson
-from .tables import draws_table, failures_table, lot_table, scored, stress_table
+from .documents import Heading, Image, Item, Maps, Table, Text, Verdict, formatted, html_page, markdown
+from .geojson import Geography, area_lots, geography, gis_files, write_gis
+from .map import canvas, lot_map
+from .tables import draws_table, failures_table, lot_table, provider_table, scored, stress_table
 from .workbook import write_workbook
 
-LOT_COLUMNS = {**LOT_HEADINGS, "cost_gbp_per_year": "£/yr", "cost_per_contact_hour_gbp": "£/h"}
-LOT_FORMATS = {"rural": "{:.0%}", "travel min/h": "{:.1f}", "£/h": "£{:.2f}", "£/yr": "£{:,.0f}"}
-STRESS_COLUMNS = {"cost_mean_gbp_per_year": "£/yr mean", "cost_p5_gbp_per_year": "£/yr p5",
-                  "cost_p50_gbp_per_year": "£/yr p50", "cost_p95_gbp_per_year": "£/yr p95",
-                  "scenario_expected_cost_gbp_per_year": "£/yr scenarios", "unmet_mean_hours_per_week": "unmet h/wk mean",
+LOT_COLUMNS = {**LOT_HEADINGS, "cost_gbp_per_year": "£m/yr", "cost_per_contact_hour_gbp": "£/h"}
+LOT_FORMATS = {"rural": "{:.0%}", "travel min/h": "{:.1f}", "£/h": "£{:.2f}", "£m/yr": "£{:.2f}m"}
+STRESS_COLUMNS = {"cost_mean_gbp_per_year": "£m/yr mean", "cost_p5_gbp_per_year": "£m/yr p5",
+                  "cost_p50_gbp_per_year": "£m/yr p50", "cost_p95_gbp_per_year": "£m/yr p95",
+                  "scenario_expected_cost_gbp_per_year": "£m/yr scenarios", "unmet_mean_hours_per_week": "unmet h/wk mean",
                   "unmet_p50_hours_per_week": "unmet p50", "unmet_p95_hours_per_week": "unmet p95",
                   "p_any_unmet": "P(unmet)", "exits_mean": "exits mean", "exit_rate": "exit rate"}
-STRESS_FORMATS = {**{h: "£{:,.0f}" for h in STRESS_COLUMNS.values() if h.startswith("£")},
+STRESS_FORMATS = {**{h: "£{:.2f}m" for h in STRESS_COLUMNS.values() if h.startswith("£")},
                   "unmet h/wk mean": "{:,.1f}", "unmet p50": "{:,.1f}", "unmet p95": "{:,.1f}", "P(unmet)": "{:.0%}",
                   "exits mean": "{:.2f}", "exit rate": "{:.0%}"}
+PROVIDER_COLUMNS = {"guaranteed_hours_per_week": "guaranteed h/wk", "min_viable_hours_per_week": "viable at h/wk",
+                    "below_viability": "below viable", "expected_hours_per_week": "expected h/wk",
+                    "share_of_all_hours": "share", "reserved_headroom_hours_per_week": "headroom h/wk",
+                    "absorbs_in_partner_failure_hours_per_week": "takes on if a partner fails h/wk",
+                    "capacity_hours_per_week": "capacity h/wk"}
+PROVIDER_FORMATS = {"share": "{:.1%}", "viable at h/wk": "{:,.0f}", "capacity h/wk": "{:,.0f}"}
 
 
 def slug(name: str) -> str:
@@ -42,54 +50,75 @@ def write_reports(instance: Instance, candidates: list[Run], table: pd.DataFrame
         (out / folder).mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "comparison.csv")
     designs = scored(candidates)
-    cells = area_cells(instance)
+    geo = geography(instance)
+    drawing = canvas(geo.km)
     lots = {c.name: lot_table(c) for c in designs}
-    pictures: dict[str, list[Path]] = {}
+    providers = {c.name: provider_table(instance, c) for c in designs}
+    maps: dict[str, Path] = {}
+    bars: dict[str, Path] = {}
     for c in designs:
         name = slug(c.name)
         c.design.write(out / "designs" / f"{name}.json")
-        geojson = lots_geojson(instance, c.name, c.design, lots[c.name], cells)
-        (out / "geojson" / f"{name}-lots.geojson").write_text(json.dumps(geojson) + "\n")
-        pictures[c.name] = [
-            figures.lot_map(instance, c.name, c.design, lot_shapes(instance, c.design, cells),
-                            out / "figures" / f"{name}-map.png"),
-            figures.lot_bars(c.name, lots[c.name], instance.policy["council_rate_gbp_per_hour"],
-                             out / "figures" / f"{name}-lots.png")]
+        write_gis(instance, c.name, c.design, lots[c.name], out / "geojson", f"{name}-", geo)
+        maps[c.name] = out / "figures" / f"{name}-map.svg"
+        maps[c.name].write_text(lot_map(instance, c.name, c.design, lots[c.name], drawing) + "\n")
+        bars[c.name] = figures.lot_bars(c.name, lots[c.name], instance.policy["council_rate_gbp_per_hour"],
+                                        out / "figures" / f"{name}-lots.png")
     distribution = (figures.cost_distribution({c.name: c.stress for c in designs}, out / "figures" / "cost-distribution.png")
                     if designs else None)
 
-    items = _content(instance, candidates, table, lots, pictures, distribution)
+    items = _content(instance, candidates, table, Shown(lots, providers, maps, bars, distribution), geo)
     (out / "report.md").write_text(markdown(items, out))
     (out / "report.html").write_text(html_page(items, f"Tender designs compared: {instance.name}"))
     sheets = {"comparison": table}
     if designs:
         sheets |= {"stress": stress_table(candidates), "stress draws": draws_table(candidates)}
     sheets |= {f"lots {name}": frame for name, frame in lots.items()}
+    sheets |= {f"awards {c.name}": c.design.to_frame() for c in designs}
+    sheets |= {f"providers {name}": frame for name, frame in providers.items()}
+    sheets |= {f"areas {c.name}": area_lots(instance, c.design) for c in designs}
     failures = failures_table(candidates)
     if len(failures):
         sheets["failures"] = failures
     write_workbook(out / "comparison.xlsx", sheets)
 
 
-def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, lots: dict[str, pd.DataFrame],
-             pictures: dict[str, list[Path]], distribution: Path | None) -> list[Item]:
+@dataclass
+class Shown:
+    """What the report shows of the scored designs, by design: tables, map and bar files, and the
+    cost distribution across designs."""
+
+    lots: dict[str, pd.DataFrame]
+    providers: dict[str, pd.DataFrame]
+    maps: dict[str, Path]
+    bars: dict[str, Path]
+    distribution: Path | None
+
+
+def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, shown: Shown, geo: Geography) -> list[Item]:
     hours = instance.areas["care_hours_per_week"].sum()
+    settings = next((c.stress.settings for c in scored(candidates)), None)
     items: list[Item] = [
         Heading(f"Tender designs compared: {instance.name}", 1),
         Text(f"{len(instance.areas)} areas, {len(instance.providers)} providers, {hours:,.0f} care hours a week; "
              f"{len(instance.scenarios)} demand scenarios ({', '.join(instance.scenarios.index)})."),
-        Heading("Comparison"),
-        Table("", formatted(printable(table), formats=FORMATS, index_name="design")),
-        Text("£m/yr mean and p95 come from the stress test; every other figure from the evaluation over the "
-             "instance's demand scenarios, the same for every design. £/h is the expected cost per contact hour "
-             "delivered; 'fail unabs. h/wk' is the hours a week the lot's other providers cannot absorb when the "
-             "worst single provider fails (base scenario); travel min/h is hour-weighted over the lots."),
+        Verdict(verdict(table), ranking_basis(settings) if settings else ""),
     ]
     for c in candidates:
         if c.design is None:
             items.append(Text(f"{c.name} ({c.source}): {c.status}. {' '.join(c.failure.split())}"))
-    if distribution:
-        settings = next(c.stress.settings for c in scored(candidates))
+    shown_table = printable(table)
+    items += [Heading("Comparison"),
+              *(Table(group, formatted(shown_table.reindex(columns=columns), formats=FORMATS, index_name="design"))
+                for group, columns in PRINT_GROUPS.items()),
+              Text("£/h is the expected cost per contact hour delivered; 'fail unabs. h/wk' is the hours a week the "
+                   "lot's other providers cannot absorb when the worst single provider fails (base scenario); "
+                   "travel min/h is hour-weighted over the lots.")]
+    if shown.maps:
+        items += [Heading("Lots on the map"),
+                  Maps(shown.maps, f"Each area in its lot's colour, lots outlined, awarded providers' bases as dots; "
+                                   f"{geo.method}.")]
+    if shown.distribution:
         items += [
             Heading("Stress test"),
             Text(f"{settings.draws} draws, seed {settings.seed}. Each draw picks a demand scenario by its "
@@ -98,20 +127,37 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, lot
                  f"the year with probability {settings.exit_rate:.0%} (about one agency in six closed each year in "
                  f"2014-16, one in ten in 2017), after which its awards are gone and its hours go to the lot's "
                  f"other providers (with their reserved headroom), then the residual market, else unmet."),
-            Table("", formatted(stress_table(candidates), STRESS_COLUMNS, STRESS_FORMATS, "design")),
-            Image(distribution, "annual cost over the stress draws"),
+            Table("", formatted(_millions(stress_table(candidates), STRESS_COLUMNS), STRESS_COLUMNS, STRESS_FORMATS,
+                                "design")),
+            Image(shown.distribution, "annual cost over the stress draws"),
         ]
+    if scored(candidates):
+        items += [Heading("Designs"),
+                  Text("Providers: guaranteed hours are block and call-off floors, against the hours a week the "
+                       "provider needs to stay viable; expected hours are what it is expected to deliver (its awards "
+                       "and any residual-market hours), and share is of all hours; headroom is capacity it reserves "
+                       "for a lot partner's failure; 'takes on if a partner fails' is the most it absorbs when one of "
+                       "its lot partners fails (base scenario).")]
     for c in scored(candidates):
         description = c.config.description if c.config is not None else ""
+        providers = shown.providers[c.name].assign(
+            below_viability=shown.providers[c.name]["below_viability"].map({True: "yes", False: ""}))
         items += [
-            Heading(f"Design: {c.name}"),
+            Heading(f"Design: {c.name}", 3),
             Text(f"{description + '. ' if description else ''}{'optimised' if c.status == 'ok' else c.status} from {c.source}; "
                  f"{len(c.design.lots)} lots, {c.design.kpis['providers_awarded']} providers awarded."),
-            Table(f"Lots of {c.name}", formatted(lots[c.name], LOT_COLUMNS, LOT_FORMATS, "lot")),
-            *(Image(path, f"{c.name}: {kind}") for path, kind in zip(pictures[c.name], ("lot map", "per-lot travel and cost"))),
+            Table(f"Lots of {c.name}", formatted(_millions(shown.lots[c.name], LOT_COLUMNS), LOT_COLUMNS, LOT_FORMATS, "lot")),
+            Table(f"Providers of {c.name}", formatted(providers, PROVIDER_COLUMNS, PROVIDER_FORMATS, "provider")),
+            Image(shown.bars[c.name], f"{c.name}: per-lot travel and cost"),
         ]
     items += [Heading("Files"),
               Text("comparison.csv and comparison.xlsx (a sheet per table, and each stress draw); designs/NAME.json "
-                   "(each design, to evaluate again); geojson/NAME-lots.geojson (one feature per lot; " + SHAPE_METHOD
-                   + "); figures/*.png.")]
+                   "(each design, to evaluate again); " + gis_files(geo, "geojson/NAME-") + "; figures/NAME-map.svg "
+                   "(each design's map) and figures/*.png.")]
     return items
+
+
+def _millions(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
+    """`frame` with the columns `headings` shows in £m divided by a million."""
+    columns = [c for c, h in headings.items() if h.startswith("£m") and c in frame]
+    return frame.assign(**{c: frame[c] / 1e6 for c in columns})

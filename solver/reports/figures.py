@@ -1,66 +1,26 @@
-"""PNG figures of a comparison: each design's lot map and per-lot bars, and the cost distributions
-across designs. Figures are drawn on bare `Figure`s (the Agg canvas), never through pyplot, so no
-display or global backend is involved."""
+"""PNG figures of a comparison: each design's per-lot bars and the cost distributions across
+designs (the lot maps are SVG, `map.py`). Figures are drawn on bare `Figure`s (the Agg canvas),
+never through pyplot, so no display or global backend is involved."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from matplotlib import colormaps
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.patches import Polygon as Patch
-from shapely.geometry.base import BaseGeometry
 
-from ..design.result import Design
-from ..instance import Instance
 from ..stress import StressResult
 
 URBAN_BASE_TRAVEL_MINUTES = 12.0  # paid travel minutes per contact hour, urban base case (../shared/domain.md §3)
 DPI = 110
 
 
-def lot_map(instance: Instance, name: str, design: Design, shapes: dict[str, BaseGeometry], path: Path) -> Path:
-    """Lots as shaded cells, areas as points coloured by lot (triangles rural), awarded providers' bases as stars."""
-    figure = Figure(figsize=(7.5, 6.5))
-    axes = figure.subplots()
-    colours = _colours(len(design.lots))
-    areas = instance.areas
-    for colour, lot in zip(colours, design.lots):
-        for polygon in getattr(shapes[lot.lot], "geoms", [shapes[lot.lot]]):
-            axes.add_patch(Patch(np.asarray(polygon.exterior.coords), closed=True, facecolor=colour, alpha=0.25,
-                                 edgecolor="0.3", linewidth=0.8))
-        members = areas.loc[lot.areas]
-        for rural, marker in ((False, "o"), (True, "^")):
-            points = members[(members["rurality"] == "rural") == rural]
-            axes.scatter(points["x_km"], points["y_km"], s=22, marker=marker, color=colour, edgecolor="0.2",
-                         linewidth=0.4, zorder=3)
-        label = shapes[lot.lot].representative_point()
-        axes.annotate(lot.lot, (label.x, label.y), ha="center", va="center", fontsize=9, weight="bold", zorder=5)
-    bases = instance.providers.loc[sorted({a.provider for a in design.awards}), "base_area_id"]
-    for provider, base in bases.items():
-        x, y = areas.at[base, "x_km"], areas.at[base, "y_km"]
-        axes.scatter([x], [y], marker="*", s=160, color="black", zorder=4)
-        axes.annotate(provider, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=7, zorder=5)
-    axes.legend(handles=[Line2D([], [], marker="o", linestyle="", color="0.5", label="urban or town area"),
-                         Line2D([], [], marker="^", linestyle="", color="0.5", label="rural area"),
-                         Line2D([], [], marker="*", linestyle="", color="black", markersize=11,
-                                label="awarded provider's base")], loc="best", fontsize=8)
-    axes.set_aspect("equal")
-    axes.autoscale_view()
-    axes.set_xlabel("x (km)")
-    axes.set_ylabel("y (km)")
-    axes.set_title(f"{name}: {len(design.lots)} lots of {instance.name}")
-    return _save(figure, path)
-
-
 def lot_bars(name: str, lots: pd.DataFrame, council_rate: float, path: Path) -> Path:
     """Travel minutes per contact hour and cost per contact hour, one bar per lot (`lots` by lot)."""
     figure = Figure(figsize=(max(6.0, 0.6 * len(lots) + 3), 3.6))
     travel, cost = figure.subplots(1, 2)
-    colours = _colours(len(lots))
+    colours = lot_colours(len(lots))
     labels = [str(lot) for lot in lots.index]
     travel.bar(labels, lots["travel_minutes_per_contact_hour"], color=colours)
     travel.axhline(URBAN_BASE_TRAVEL_MINUTES, color="0.3", linestyle="--", linewidth=1, label="urban base case")
@@ -93,9 +53,14 @@ def cost_distribution(stress: dict[str, StressResult], path: Path) -> Path:
     return _save(figure, path)
 
 
-def _colours(n: int) -> list:
-    cmap = colormaps["tab20" if n > 10 else "tab10"]
-    return [cmap(i % cmap.N) for i in range(n)]
+def lot_colours(n: int) -> list:
+    """One colour per lot, the same in every figure and map of a design. Beyond ten lots, tab20's
+    dark shades come before its light ones, so that lots numbered one after the other (often
+    neighbours) do not get two shades of one hue."""
+    if n <= 10:
+        return [colormaps["tab10"](i) for i in range(n)]
+    shades = [colormaps["tab20"](i) for i in (*range(0, 20, 2), *range(1, 20, 2))]
+    return [shades[i % len(shades)] for i in range(n)]
 
 
 def _save(figure: Figure, path: Path) -> Path:
