@@ -12,6 +12,7 @@ from typing import Callable
 
 from rich.console import Console
 
+from .design.config import SEED_MAX
 from .instance import InputError, Problem, load_instance
 from .instance.summary import by_rurality, headline, market_shares
 from .metrics import concentration_band, hhi
@@ -122,7 +123,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                           "tender compare instances/shire --configs configs/balanced.yaml")])
         args.instance = args.configs.pop()
     instance = load_instance(args.instance)
-    settings = StressSettings(draws=args.draws, seed=args.seed or 0, exit_rate=args.exit_rate)
+    settings = StressSettings(draws=args.draws, seed=args.seed or 0,
+                              **({} if args.exit_rate is None else {"exit_rate": args.exit_rate}))
     with out.status(f"comparing {len(args.configs)} design(s) on {instance.name}") as status:
         candidates = compare(instance, args.configs, args.current, load_config(args.current_config),
                              adjust=lambda config: override_solver(config, args), settings=settings,
@@ -305,7 +307,7 @@ def number(minimum: float | None = None, maximum: float | None = None, above: fl
 
 SECONDS = number(above=0)
 COUNT = number(minimum=1, whole=True)
-SEED = number(minimum=0, maximum=2**31 - 1, whole=True)
+SEED = number(minimum=0, maximum=SEED_MAX, whole=True)
 SHARE = number(above=0, maximum=1)
 PROBABILITY = number(minimum=0, maximum=1)
 
@@ -377,8 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override an assumption, e.g. --set take_up_rate=0.025 (see solver/authority.py)")
 
     sub = command("design", cmd_design, "Optimise a tender design: lots, providers per lot, block and framework "
-                  "hours. Writes design.json, areas.csv, awards.csv and lots.csv; exit 3 with an explanation "
-                  "if the requirements cannot all be met.",
+                  "hours. Writes design.json, awards.csv, lots.csv, failures.csv, areas.csv (area → lot) and the areas' "
+                  "and lots' GIS layers; exit 3 with an explanation if the requirements cannot all be met.",
                   "tender design instances/shire --config configs/balanced.yaml --out out/shire-balanced")
     sub.add_argument("instance", type=Path, help="instance folder")
     sub.add_argument("--config", type=Path, default=None, help="design configuration (default: balanced rules)")
@@ -403,8 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("compare", cmd_compare, "Optimise several contract designs (and score the council's current one) "
                   "with the same evaluation and a Monte Carlo stress test of demand and provider exits; prints the "
-                  "comparison and writes it as CSV, a Markdown and an HTML report, an Excel workbook, PNG figures "
-                  "and a GeoJSON of each design's lots. A design whose rules cannot be met is reported, not fatal.",
+                  "comparison and writes it as CSV, a Markdown report, one self-contained HTML report (verdict, tables, "
+                  "an interactive map of each design), an Excel workbook, figures, and each design's file and GIS "
+                  "layers. A design whose rules cannot be met is reported, not fatal.",
                   "tender compare instances/shire --configs configs/balanced.yaml configs/wiltshire-2011.yaml "
                   "--current current.json --time-limit 20 --out out/compare")
     sub.add_argument("instance", type=Path, nargs="?", help="instance folder")
@@ -419,7 +422,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver seed and stress-test seed (default 0)")
     sub.add_argument("--draws", type=COUNT, default=500, help="stress-test draws per design (default 500)")
-    sub.add_argument("--exit-rate", type=PROBABILITY, default=0.13,
+    sub.add_argument("--exit-rate", type=PROBABILITY, default=None,
                      help="chance an awarded provider exits within the year (default 0.13; 0.10-0.17 observed)")
     sub = command("rounds", cmd_rounds, "Route one lot's days of care rounds (clients scattered in their areas, "
                   "visits in the morning, lunch, tea and bed windows, split-shift carers), check them with the "

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictStr, TypeAdapter, Vali
 from ..instance.problems import InputError, Problem, close_match
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
+SEED_MAX = 2**31 - 1  # HiGHS's largest random seed
 
 
 def _number(description: str, **bounds: float) -> Any:
@@ -127,7 +128,7 @@ class SolverSettings:
     time_limit: _number("seconds in all: a cap; counted work decides, so a run is reproducible",
                         gt=0) = 1200.0
     gap: _number("relative gap at which a solve stops, 0.01 is 1%", ge=0, lt=1) = 0.01
-    seed: Annotated[int, Field(strict=True, ge=0, le=2**31 - 1, description="solver and heuristic seed")] = 0
+    seed: Annotated[int, Field(strict=True, ge=0, le=SEED_MAX, description="solver and heuristic seed")] = 0
     lot_share_of_time: _number("share of the time limit given to the lot stage", gt=0, lt=1) = 0.6
     node_limit: _count("branch-and-bound nodes of the final award solve: a deterministic limit (the time "
                        "limit stays a cap); null: by model size (optimise.node_budget, 10-500)") | None = None
@@ -182,16 +183,11 @@ def config_from_dict(raw: dict[str, Any], source: str) -> DesignConfig:
     return _validated(raw, f"{source} (config)")
 
 
-def check_config(config: DesignConfig, source: str, keys: dict[str, str] | None = None) -> DesignConfig:
-    """`config` if it is valid (e.g. after overrides from the command line), else InputError. `keys`
-    names a setting as its source knows it (e.g. {"solver.time_limit": "--time-limit"})."""
-    return _validated(config.to_dict(), source, keys or {})
-
-
 def with_solver(config: DesignConfig, source: str, keys: dict[str, str] | None = None,
                 **changes: Any) -> DesignConfig:
-    """`config` with solver settings changed, checked."""
-    return check_config(replace(config, solver=replace(config.solver, **changes)), source, keys)
+    """`config` with solver settings changed (e.g. from the command line), checked; `keys` names a
+    setting as its source knows it (e.g. {"solver.time_limit": "--time-limit"})."""
+    return _validated(replace(config, solver=replace(config.solver, **changes)).to_dict(), source, keys or {})
 
 
 def with_valuation(config: DesignConfig, reference: DesignConfig) -> DesignConfig:

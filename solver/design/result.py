@@ -91,7 +91,7 @@ def read_design(path: str | Path, instance: Instance) -> Design:
     try:
         design = _DESIGN.validate_python({"instance": instance.name, "lots": [], "awards": [], **fields})
     except ValidationError as error:
-        raise InputError([_problem(e, str(file), raw) for e in error.errors()]) from None
+        raise InputError([_problem(e, str(file)) for e in error.errors()]) from None
     problems = _against_instance(design, instance, str(file))
     if problems:
         raise InputError(problems)
@@ -101,7 +101,7 @@ def read_design(path: str | Path, instance: Instance) -> Design:
 _DESIGN = TypeAdapter(Design)
 
 
-def _problem(error: dict[str, Any], file: str, raw: dict[str, Any]) -> Problem:
+def _problem(error: dict[str, Any], file: str) -> Problem:
     """A pydantic error as a Problem naming the field (e.g. awards[3].block_hours_per_week)."""
     where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"]).lstrip(".")
     if error["type"] == "unexpected_keyword_argument":
