@@ -195,11 +195,11 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     pay_rate = args.pay_rate if args.pay_rate is not None else nlw
     routed = []
     with out.status("routing") as status:
-        for lot, (areas, make_day, speed) in days.items():
+        for lot, (areas, _, speed) in days.items():
             status.update(f"routing {lot} ({args.days} day(s), {args.time_limit:g} s a day)")
             try:
-                routed.append(route_lot(lot, areas, make_day, speed, args.days, args.time_limit, args.seed,
-                                        args.engine, args.continuity_penalty))
+                routed.append(route_lot(lot, areas, planned[lot], speed, args.time_limit, args.seed, args.engine,
+                                        args.continuity_penalty))
             except UnsupportedProblem as error:
                 raise InputError([Problem(str(error), fix="use --engine auto, ortools or both")]) from None
     carers = carer_table(routed, pay_rate, nlw)

@@ -32,6 +32,12 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
     current design and every configuration are read first: a mistake in any raises InputError,
     with the problems of all of them, before any time is spent."""
     problems = []
+    design = None
+    if current is not None:
+        try:
+            design = read_design(current, instance)
+        except InputError as error:
+            problems += error.problems
     for path in config_paths:
         try:
             prepared(instance, path, adjust)
@@ -40,8 +46,7 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
     if problems:
         raise InputError(problems)
     reference = current_config or DesignConfig()
-    current_run = ([given(instance, read_design(current, instance), current, reference, settings)]
-                   if current is not None else [])
+    current_run = [given(instance, design, current, reference, settings)] if design is not None else []
     runs = [run(instance, path, settings, adjust, progress) for path in config_paths] + current_run
     _unique_names(runs)
     for scored in runs:
@@ -162,15 +167,15 @@ def verdict(table: pd.DataFrame) -> str:
 
 def printable(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison with short headings (for `FORMATS`) and annual costs in £ million."""
-    shown = table.drop(columns="failure", errors="ignore")
-    for column in MILLIONS:
-        if column in shown:
-            shown[column] = shown[column].astype(float) / 1e6
-    return shown.rename(columns=HEADINGS)
+    return in_millions(table.drop(columns="failure", errors="ignore"), HEADINGS).rename(columns=HEADINGS)
 
 
-MILLIONS = ("common_ranking_cost_gbp_per_year", "expected_cost_gbp_per_year", "council_spend_gbp_per_year", "unmet_penalty_gbp_per_year",
-            "cost_mean_gbp_per_year", "cost_p95_gbp_per_year")
+def in_millions(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
+    """`frame` with each column whose heading in `headings` is in £m ("£m…") divided by a million."""
+    columns = [c for c, h in headings.items() if h.startswith("£m") and c in frame]
+    return frame.assign(**{c: frame[c].astype(float) / 1e6 for c in columns})
+
+
 HEADINGS = {
     "common_ranking_cost_gbp_per_year": "£m ranking", "expected_cost_gbp_per_year": "£m own rules",
     "council_spend_gbp_per_year": "£m spend",

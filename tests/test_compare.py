@@ -132,10 +132,11 @@ def test_an_unreadable_configuration_stops_compare_before_any_solve(tmp_path: Pa
         (tmp_path / f"{name}.yaml").write_text(text)
     out = tmp_path / "out"
     code = main(["compare", str(TINY), "--configs", str(tmp_path / "small.yaml"), str(tmp_path / "unreadable.yaml"),
-                 "--out", str(out)])
+                 "--current", str(tmp_path / "missing.json"), "--out", str(out)])
     assert code == 2 and not out.exists()
-    assert "unreadable.yaml, key 'lots.count_minimum': is not a known key — did you mean 'count_min'?" in \
-        capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "unreadable.yaml, key 'lots.count_minimum': is not a known key — did you mean 'count_min'?" in error
+    assert "missing.json" in error and "design file does not exist" in error
 
 
 class Tables(HTMLParser):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..compare import FORMATS, PRINT_GROUPS, printable, ranking_basis, verdict
+from ..compare import FORMATS, PRINT_GROUPS, in_millions, printable, ranking_basis, verdict
 from ..run import Run
 from ..instance import Instance
 from ..report import LOT_HEADINGS
@@ -127,7 +127,7 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, sho
                  f"the year with probability {settings.exit_rate:.0%} (about one agency in six closed each year in "
                  f"2014-16, one in ten in 2017), after which its awards are gone and its hours go to the lot's "
                  f"other providers (with their reserved headroom), then the residual market, else unmet."),
-            Table("", formatted(_millions(stress_table(candidates), STRESS_COLUMNS), STRESS_COLUMNS, STRESS_FORMATS,
+            Table("", formatted(in_millions(stress_table(candidates), STRESS_COLUMNS), STRESS_COLUMNS, STRESS_FORMATS,
                                 "design")),
             Image(shown.distribution, "annual cost over the stress draws"),
         ]
@@ -146,7 +146,8 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, sho
             Heading(f"Design: {c.name}", 3),
             Text(f"{description + '. ' if description else ''}{'optimised' if c.status == 'ok' else c.status} from {c.source}; "
                  f"{len(c.design.lots)} lots, {c.design.kpis['providers_awarded']} providers awarded."),
-            Table(f"Lots of {c.name}", formatted(_millions(shown.lots[c.name], LOT_COLUMNS), LOT_COLUMNS, LOT_FORMATS, "lot")),
+            Table(f"Lots of {c.name}", formatted(in_millions(shown.lots[c.name], LOT_COLUMNS), LOT_COLUMNS,
+                                                 LOT_FORMATS, "lot")),
             Table(f"Providers of {c.name}", formatted(providers, PROVIDER_COLUMNS, PROVIDER_FORMATS, "provider")),
             Image(shown.bars[c.name], f"{c.name}: per-lot travel and cost"),
         ]
@@ -155,9 +156,3 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, sho
                    "(each design, to evaluate again); " + gis_files(geo, "geojson/NAME-") + "; figures/NAME-map.svg "
                    "(each design's map) and figures/*.png.")]
     return items
-
-
-def _millions(frame: pd.DataFrame, headings: dict[str, str]) -> pd.DataFrame:
-    """`frame` with the columns `headings` shows in £m divided by a million."""
-    columns = [c for c, h in headings.items() if h.startswith("£m") and c in frame]
-    return frame.assign(**{c: frame[c] / 1e6 for c in columns})

@@ -5,12 +5,11 @@ them instead of quietly routing a different problem. The search is seeded, but a
 it after however many iterations fit, so two runs with the same seed can differ when the machine
 is busier or quieter.
 
-Every visit is optional, with a prize above the detour of serving it: with required visits, a day
-the carers cannot cover came back as PyVRP's best *infeasible* solution, every visit on a route but
-late (time warp), so visits the validator rejects were reported as served. Now such a day comes
-back feasible with its unserved visits named. The prize is kept small: one far above any travel
-total (OR-Tools' drop penalty) outweighed PyVRP's time-warp penalty, and on an over-full day its
-search then ended on infeasible solutions again.
+Every visit is optional, with a prize above the most travel serving it can add, so a day the carers
+cannot cover drops visits, named as unserved, rather than serving them late: with required visits
+PyVRP returns its best infeasible solution, every visit on a route but some late (time warp). The
+prize is kept small (two of the longest journeys): one far above any travel total would outweigh
+PyVRP's time-warp penalty and steer the search of an over-full day to late, infeasible routes.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from rich.console import Console
@@ -69,16 +68,14 @@ def select_lots(instance: Instance, design: Path | None, lot: str | None, areas:
     return {lot or "areas": chosen}
 
 
-def route_lot(lot: str, areas: list[str], make_day: Callable[[int], Problem], speed_kmh: float, days: int,
-              time_limit: float, seed: int, engine: str, continuity_penalty: float | None = None) -> LotRounds:
-    """Days 1..days from make_day (a lot's days from lot_day.py, or days read by from_csv.py),
-    later days keeping clients with the carers they know (continuity.py), each checked by the
-    validator; speed_kmh turns travel minutes into miles. Raises InputError, before routing
-    anything, when a visit cannot be served by any carer (staffing.py); too few carers is a
-    verdict in the result instead."""
-    problems = [make_day(d) for d in range(days)]
-    short = check_days(problems)
-    routed = route_days(problems.__getitem__, days, time_limit, seed, engine,
+def route_lot(lot: str, areas: list[str], days: list[Problem], speed_kmh: float, time_limit: float, seed: int,
+              engine: str, continuity_penalty: float | None = None) -> LotRounds:
+    """Route the lot's days (from lot_day.py or from_csv.py) in turn, later days keeping clients
+    with the carers they know (continuity.py), each checked by the validator; speed_kmh turns
+    travel minutes into miles. The days should have no impossible visits (check them first with
+    staffing.impossible_visits); too few carers is a verdict in the result."""
+    short = check_days(days)
+    routed = route_days(days.__getitem__, len(days), time_limit, seed, engine,
                         CONTINUITY_PENALTY_MINUTES if continuity_penalty is None else continuity_penalty)
     found = [validate(problem, solution) for problem, solution in routed]
     tallies = [tally(problem, solution, f) for (problem, solution), f in zip(routed, found)]

@@ -5,7 +5,7 @@ Before routing, cheaply:
 - impossible visits, which no carer on duty could serve (a double-handed one: fewer than two):
   outside every shift, longer than every working-time limit, or out of reach within the window
   from every home and back by the shift's end. No routing can serve them, so they are an input
-  error (exit 2): each is named with the reason and nothing is routed.
+  error: each is named with the reason, and `tender rounds` stops (exit 2) before routing any lot.
 - too few carers: two lower bounds on the carer time the visits need. Per independent part of the
   day (decompose.split: a split shift's morning or evening pieces, say), the care plus the shortest
   journey to each client against the part's shift minutes; and per half-hour interval, the care
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..instance import InputError
 from ..instance import Problem as InputProblem
 from .decompose import could_serve, split
 from .problem import EPS, Carer, Problem, Solution, Visit
@@ -198,10 +197,7 @@ def shortfalls(problem: Problem, day: int) -> list[Shortfall]:
 
 
 def check_days(problems: list[Problem]) -> list[Shortfall]:
-    """Before routing: raise InputError naming the impossible visits, else return each day's
-    shortfalls."""
-    if problems_found := impossible_visits(problems):
-        raise InputError(problems_found)
+    """Before routing: every day's shortfalls, day by day."""
     return [s for day, problem in enumerate(problems, start=1) for s in shortfalls(problem, day)]
 
 
