@@ -150,7 +150,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     for variable in model.problem.variables():
         if variable.name in chosen:
             variable.lowBound = variable.upBound = chosen[variable.name]
-    fixed = solve(model.problem, settings.name, left, 1e-9, settings.seed)
+    fixed = solve(model.problem, settings.name, None, 1e-9, settings.seed)  # pricing the design: to the end
     if not fixed.has_solution:
         raise RuntimeError(f"the award model with its awards fixed could not be solved ({fixed.status})")
     gap = relative_gap(fixed.objective, lower)
@@ -179,13 +179,14 @@ def _relaxation_bound(model: AwardModel, seconds: float) -> float | None:
 
 def _resolve_recourse(model: AwardModel, report: SolveReport) -> SolveReport:
     """Fix the contract terms at the incumbent's and solve the remaining LP: its objective is the
-    incumbent's true cost (never above the MIP's), against the MIP's bound."""
+    incumbent's true cost (never above the MIP's), against the MIP's bound. Pricing LPs run to the
+    end: the time limit caps the search, and a design is always priced."""
     for variable in model.first_stage():
         value = float(variable.varValue or 0.0)
         value = round(value) if variable.cat == pulp.LpInteger else max(value, 0.0)
         variable.lowBound = variable.upBound = value
     config = model.config
-    fixed = solve(model.problem, config.solver.name, max(MIN_AWARD_SECONDS, report.seconds), 1e-9, config.solver.seed)
+    fixed = solve(model.problem, config.solver.name, None, 1e-9, config.solver.seed)
     if not fixed.has_solution:
         raise RuntimeError(f"the award model's recourse could not be re-solved ({fixed.status})")
     objective = min(fixed.objective, report.objective) if report.objective is not None else fixed.objective
