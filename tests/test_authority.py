@@ -28,6 +28,8 @@ from solver.instance.geometry import GRID_CRS, border_adjacency
 from solver.instance.grid import _national_grid
 from solver.postcodes import normalise, postcode_table
 
+from .conftest import INSTANCES
+
 ENGLAND_LON, ENGLAND_LAT = (-6.5, 2.0), (49.8, 55.9)
 IMPORTS = {"Kent": ("E10000016", 902), "Norfolk": ("E10000020", 538), "Camden": ("E09000007", 133),
            "Birmingham": ("E08000025", 639), "Wiltshire": ("E06000054", 285)}
@@ -118,7 +120,11 @@ def test_an_estuary_is_crossed_and_said_so(tmp_path: Path, table: pd.DataFrame) 
     _, found = borders(runcorn_widnes)
     assert len(found.joins) == 1 and 0 < found.joins[0][2] < 1  # across the Mersey, a few hundred metres
     out = import_authority("Halton", tmp_path / "halton", seed=1)
-    assert "km away: a piece of" in (out / "README.md").read_text()
+    readme = (out / "README.md").read_text()
+    area, joined_to = found.joins[0][:2]
+    names = dict(zip(table["lsoa11_code"], table["lsoa11_name"]))
+    assert f"{area} ({names[area]})-{joined_to} ({names[joined_to]}) (" in readme
+    assert readme.count("km apart, a piece of") == 1
     assert "1 separate piece(s)" in load_instance(out).adjacency_note
 
 
@@ -158,6 +164,9 @@ def test_lists_of_districts_and_lsoas(table: pd.DataFrame, tmp_path: Path) -> No
         select(table, "E01000001,E01099999")
     codes.write_text("E01000001\nnot-a-code\n")
     with pytest.raises(InputError, match=r"areas.csv, row 2: 'NOT-A-CODE' is not an LSOA"):
+        select(table, str(codes))
+    codes.write_bytes("E01000001\nE01000002 Dagenham Ch\xe2teau\n".encode("cp1252"))
+    with pytest.raises(InputError, match=r"areas.csv, row 2: is not UTF-8 text .* save it as UTF-8"):
         select(table, str(codes))
 
 
@@ -209,6 +218,22 @@ def test_overrides_are_checked() -> None:
         import_authority("Rutland", Path("unused"), visits_15min_share=0.5)
 
 
+@pytest.mark.parametrize("override, message", [
+    ("take_up_rate=nan", "take_up_rate = nan is not a finite number"),
+    ("hours_per_client=inf", "hours_per_client = inf is not a finite number"),
+    ("town_density=-inf", "town_density = -inf is not a finite number"),
+    ("hours_per_client=200", "hours_per_client = 200 is above 168"),
+    ("providers_per_1000_clients=5000", "providers_per_1000_clients = 5000 is above 1000"),
+    ("take_up_rate=1.5", "take_up_rate = 1.5 is above 1"),
+])
+def test_non_finite_and_out_of_range_assumptions_are_refused_before_writing(
+        override: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InputError, match=message):
+        import_authority("Rutland", tmp_path / "out", **parse_overrides([override]))
+    assert main(["import-authority", "Rutland", "--out", str(tmp_path / "out"), "--set", override]) == 2
+    assert message in " ".join(capsys.readouterr().err.split()) and not (tmp_path / "out").exists()
+
+
 def test_supplied_providers_are_validated_with_file_row_and_column(rutland: Path, tmp_path: Path) -> None:
     providers = pd.read_csv(rutland / "providers.csv", dtype=str)
     providers.loc[1, "base_area_id"] = "E09999999"
@@ -221,6 +246,23 @@ def test_supplied_providers_are_validated_with_file_row_and_column(rutland: Path
     providers.to_csv(tmp_path / "providers.csv", index=False)
     with pytest.raises(InputError, match=r"row 3, column 'base_area_id'.*not an LSOA of Rutland"):
         import_authority("Rutland", tmp_path / "out", providers_csv=tmp_path / "providers.csv")
+
+
+def test_supplied_capacities_are_checked_in_the_users_file(rutland: Path, tmp_path: Path) -> None:
+    providers = pd.read_csv(rutland / "providers.csv", dtype=str)
+    providers.loc[1, "max_hours_per_week"] = "1"
+    providers.to_csv(tmp_path / "providers.csv", index=False)
+    incumbency = pd.read_csv(rutland / "incumbency.csv", dtype=str)
+    incumbency.loc[0, "provider_id"] = "P99"
+    incumbency.to_csv(tmp_path / "incumbency.csv", index=False)
+    with pytest.raises(InputError) as error:
+        import_authority("Rutland", tmp_path / "out", providers_csv=tmp_path / "providers.csv",
+                         incumbency_csv=tmp_path / "incumbency.csv")
+    text = str(error.value)
+    assert f"{tmp_path / 'providers.csv'}, row 3, column 'current_hours_per_week'" in text
+    assert f"{tmp_path / 'providers.csv'}, row 3, column 'min_viable_hours_per_week'" in text
+    assert f"{tmp_path / 'incumbency.csv'}, row 2, column 'provider_id': 'P99' is not an id" in text
+    assert not (tmp_path / "out").exists()
 
 
 def test_supplied_market_is_used_and_demand_covers_incumbents(rutland: Path, tmp_path: Path) -> None:
@@ -318,3 +360,10 @@ def test_an_unknown_crs_is_an_error(imported: dict[str, Path], tmp_path: Path) -
 def test_a_single_area_authority_needs_no_adjacency(tmp_path: Path) -> None:
     instance = load_instance(import_authority("Isles of Scilly", tmp_path / "scilly"))
     assert len(instance.areas) == 1 and instance.adjacency == [] and len(instance.boundaries) == 1
+
+
+def test_providers_without_incumbency_import_as_a_market_with_no_incumbents(tmp_path: Path) -> None:
+    path = import_authority("Wiltshire", tmp_path / "w", providers_csv=INSTANCES / "wiltshire" / "providers.csv")
+    instance = load_instance(path)
+    assert len(instance.providers) == 55 and instance.incumbency.empty
+    assert any("no incumbent" in str(w) for w in instance.warnings)

@@ -20,7 +20,7 @@ from shapely.geometry import shape
 from solver.design.config import DesignConfig
 from solver.design.result import read_design
 from solver.instance import load_instance
-from solver.instance.geometry import GRID_CRS, LOCAL_CRS
+from solver.instance.geometry import GRID_CRS, LOCAL_CRS, km_to_lonlat, lonlat_to_km
 from solver.instance.grid import british_national_grid_km, grid_km_to_lonlat
 from solver.report import write_outputs
 from solver.reports.geojson import GRID_NOTE, WGS84, geography
@@ -117,6 +117,13 @@ def test_grid_inverse_returns_the_points_projected() -> None:
     lon, lat = rng.uniform(*ENGLAND[0], 500), rng.uniform(*ENGLAND[1], 500)
     back = grid_km_to_lonlat(np.column_stack(british_national_grid_km(lat, lon)))
     assert np.abs(back - np.column_stack([lon, lat])).max() < 1e-9
+
+
+def test_equirectangular_inverse_returns_the_points_projected() -> None:
+    rng = np.random.default_rng(2)
+    lon, lat = rng.uniform(*ENGLAND[0], 500), rng.uniform(*ENGLAND[1], 500)
+    back_lat, back_lon = km_to_lonlat(*lonlat_to_km(lat, lon), float(np.mean(lat)))
+    assert np.abs(back_lat - lat).max() < 1e-9 and np.abs(back_lon - lon).max() < 1e-9
 
 
 # Real places

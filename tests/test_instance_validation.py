@@ -131,18 +131,18 @@ CASES = {
     "unknown provider in incumbency": (set_cell("incumbency", 0, "provider_id", "P77"), ["incumbency.csv", "row 2", "'P77' is not an id in the providers table"]),
     "unknown provider base": (set_cell("providers", 1, "base_area_id", "A99"), ["providers.csv", "row 3", "base_area_id", "'A99'"]),
     "probabilities": (set_cell("scenarios", 0, "probability", "0.5"), ["scenarios.csv", "probability", "sum to 0.95, not 1"]),
-    "disconnected": (isolate_area, ["instance.yaml", "2 separate pieces", "{A12} (1 areas)"]),
+    "disconnected": (isolate_area, ["instance.yaml", "key 'tables.adjacency'", "2 separate pieces", "{A12} (1 areas)"]),
     "over capacity": (overfill_provider, ["providers.csv", "row 2", "current_hours_per_week", "above its capacity"]),
     "bad category": (set_cell("areas", 0, "rurality", "suburban"), ["row 2", "rurality", "'suburban' is not one of urban, town, rural"]),
     # policy: finite, plain numbers within their limits
-    "policy NaN": (set_policy("national_living_wage_gbp_per_hour", ".nan"), ["instance.yaml", "policy.national_living_wage_gbp_per_hour", "'nan' is not a number"]),
+    "policy NaN": (set_policy("national_living_wage_gbp_per_hour", ".nan"), ["instance.yaml", "key 'policy.national_living_wage_gbp_per_hour'", "'nan' is not a number"]),
     "policy infinite": (set_policy("mileage_rate_gbp_per_mile", ".inf"), ["instance.yaml", "policy.mileage_rate_gbp_per_mile", "'inf' is not a finite number"]),
     "policy huge": (set_policy("council_rate_gbp_per_hour", "1.0e+300"), ["policy.council_rate_gbp_per_hour", "above the maximum 1000", "in pounds an hour"]),
     "policy zero wage": (set_policy("national_living_wage_gbp_per_hour", "0"), ["policy.national_living_wage_gbp_per_hour", "0 is below the minimum 1"]),
     "policy short year": (set_policy("year", "25"), ["policy.year", "25 is below the minimum 1990"]),
     "policy quoted number": (set_policy("year", "'2025'"), ["policy.year", "'2025' is not a number", "without quotes"]),
     "policy misspelt key": (edit_text("instance.yaml", lambda t: t.replace("mileage_rate_gbp_per_mile", "mileage_gbp_per_mile")),
-                            ["policy.mileage_rate_gbp_per_mile", "rename 'mileage_gbp_per_mile' to 'mileage_rate_gbp_per_mile'"]),
+                            ["key 'policy.mileage_rate_gbp_per_mile'", "rename 'mileage_gbp_per_mile' to 'mileage_rate_gbp_per_mile'"]),
     "policy mapping misspelt": (edit_text("instance.yaml", lambda t: t.replace("policy:", "polcy:")),
                                 ["instance.yaml", "needs a 'policy' mapping", "rename 'polcy' to 'policy'"]),
     "unknown table misspelt": (edit_text("instance.yaml", lambda t: t.replace("incumbency: incumbency.csv", "incumbancy: incumbency.csv")),
@@ -156,6 +156,11 @@ CASES = {
     "multiplier huge": (set_cell("scenarios", 1, "multiplier_rural", "1e300"), ["scenarios.csv", "row 3", "multiplier_rural", "above the maximum 100"]),
     "no care at all": (set_column("areas", "care_hours_per_week", "0"), ["areas.csv", "care_hours_per_week", "every area has 0 care hours a week"]),
     "hours in no visits": (set_column("areas", "visits_per_week", "0"), ["areas.csv", "row 2", "visits_per_week", "in 0 visits"]),
+    "areas at one point": (both(set_cell("areas", 4, "x_km", "9.853"), set_cell("areas", 4, "y_km", "10.624")),
+                           ["areas.csv", "row 6", "column 'x_km/y_km'", "areas A01 (row 2) and A05 (row 6) are at the same point (x_km 9.853, y_km 10.624)",
+                            "give each area its own centre"]),
+    "geography not a mapping": (edit_text("instance.yaml", lambda t: t + "geography: EPSG:27700\n"),
+                                ["instance.yaml", "key 'geography'", "geography is str 'EPSG:27700', not a mapping", "or remove geography"]),
     # empty tables: one clear problem, not a cascade
     "header-only providers": (header_only("providers"), ["providers.csv", "has a header but no rows — give at least one provider"]),
     "header-only areas": (header_only("areas"), ["areas.csv", "has a header but no rows — give at least one area"]),
@@ -217,13 +222,13 @@ WARNINGS = {
     "misspelt optional column": (rename_column("areas", "double_handed_share", "double_handed"),
                                  ["areas.csv", "column 'double_handed'", "did you mean 'double_handed_share'?"]),
     "misspelt policy key": (edit_text("instance.yaml", lambda t: t.replace("budget_gbp_per_year", "budget_gbp_per_yr")),
-                            ["instance.yaml", "policy.budget_gbp_per_yr", "did you mean 'budget_gbp_per_year'?"]),
+                            ["instance.yaml", "key 'policy.budget_gbp_per_yr'", "did you mean 'budget_gbp_per_year'?"]),
     "degrees west of Greenwich": (coordinates(lambda x: -0.5 + x / 70, lambda y: 51 + y / 111.2),
                                   ["areas.csv", "x_km/y_km", "look like longitude/latitude in degrees"]),
     "degrees east of Greenwich": (coordinates(lambda x: 0.9 + x / 70, lambda y: 52.5 + y / 111.2),
                                   ["areas.csv", "x_km/y_km", "look like longitude/latitude in degrees"]),
     "metres as kilometres": (coordinates(lambda x: x * 1000, lambda y: y * 1000), ["areas.csv", "x_km/y_km", "divide metres by 1000"]),
-    "one point": (coordinates(lambda x: x * 0 + 5, lambda y: y * 0 + 5), ["areas.csv", "x_km/y_km", "a median 0 m from their nearest neighbour"]),
+    "points metres apart": (coordinates(lambda x: x / 100, lambda y: y / 100), ["areas.csv", "x_km/y_km", "a median 14 m from their nearest neighbour"]),
     "lat/lon swapped": (lambda folder: edit_csv(folder / "areas.csv", lat_lon_swapped), ["areas.csv", "column 'lat'", "outside the usual 49 to 61"]),
     "every bid zero": (set_column("providers", "block_rate_gbp_per_hour", "0"),
                        ["providers.csv", "block_rate_gbp_per_hour", "5 of 5 bids are below the National Living Wage (£12.21)", "row 2 (P01 £0.00)"]),
@@ -312,6 +317,27 @@ def test_suspicious_inputs_are_warnings(tiny_copy: Path) -> None:
     text = " ".join(str(w) for w in instance.warnings)
     assert "capacity" in text and "below demand" in text
     assert "no incumbent provider: A03" in text
+
+
+def test_areas_at_one_point_are_one_problem(tiny_copy: Path) -> None:
+    """Three areas at one point, given as lat/lon: one problem naming all three (Voronoi cells need distinct points)."""
+    def to_lat_lon(frame: pd.DataFrame) -> pd.DataFrame:
+        frame = lat_lon_swapped(frame).rename(columns={"lat": "lon", "lon": "lat"})
+        frame.loc[[3, 7], ["lat", "lon"]] = frame.loc[[0, 0], ["lat", "lon"]].to_numpy()
+        return frame
+    edit_csv(tiny_copy / "areas.csv", to_lat_lon)
+    with pytest.raises(InputError) as caught:
+        load_instance(tiny_copy)
+    [problem] = caught.value.problems
+    assert problem.column == "lat/lon" and problem.row == 5
+    assert problem.message.startswith("areas A01 (row 2), A04 (row 5) and A08 (row 9) are at the same point (lat ")
+
+
+def test_free_form_provenance(tiny_copy: Path) -> None:
+    manifest = yaml.safe_load((tiny_copy / "instance.yaml").read_text())
+    manifest["provenance"] = "made by hand from the council's spreadsheets"
+    (tiny_copy / "instance.yaml").write_text(yaml.safe_dump(manifest))
+    assert load_instance(tiny_copy).adjacency_note == f"from {tiny_copy / 'adjacency.csv'}"
 
 
 def test_derived_adjacency_when_absent(tiny_copy: Path) -> None:

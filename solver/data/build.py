@@ -31,8 +31,9 @@ from shapely.geometry import shape
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
-from solver.authority import LSOA_TABLE, british_national_grid_km  # noqa: E402
+from solver.authority import LSOA_TABLE  # noqa: E402
 from solver.geography import BOUNDARIES_FILE, pack_boundaries  # noqa: E402
+from solver.instance.grid import lonlat_to_grid_km  # noqa: E402
 from solver.postcodes import POSTCODES_FILE, normalise, pack_postcodes  # noqa: E402
 
 DEFAULT_SOURCE = HERE.parents[2] / "shared" / "reference" / "england-lsoa"
@@ -83,8 +84,7 @@ def postcodes(source: Path, codes: list[str], shapes_lonlat: list[shapely.Geomet
     known = set(codes)
     given = frame["lsoa11cd"].isin(known)
     located = frame[~given & (frame["positional_quality"].astype(int) != NO_GRID_POINT)]
-    metres = shapely.transform(shapes_lonlat, lambda c: np.column_stack(british_national_grid_km(c[:, 1], c[:, 0]))
-                               * 1000)
+    metres = shapely.transform(shapes_lonlat, lambda c: lonlat_to_grid_km(c) * 1000)
     tree = shapely.STRtree(metres)
     points = shapely.points(located["easting"].astype(float), located["northing"].astype(float))
     inside, area = tree.query(points, predicate="within")
@@ -105,7 +105,7 @@ def main() -> None:
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SOURCE
     table = lsoa_table(source)
     codes = list(table["lsoa11_code"])
-    table.to_csv(HERE / LSOA_TABLE, index=False, lineterminator="\n",
+    table.to_csv(HERE / LSOA_TABLE, index=False, lineterminator="\n", encoding="utf-8",
                  compression={"method": "gzip", "compresslevel": 9, "mtime": 0})
     shapes = boundaries(source, codes)
     np.savez_compressed(HERE / BOUNDARIES_FILE, **pack_boundaries(codes, shapes))

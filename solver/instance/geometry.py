@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import json
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -16,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 EARTH_RADIUS_KM = 6371.0088
 GRID_CRS = "EPSG:27700"  # x_km, y_km are British National Grid easting and northing / 1000
 LOCAL_CRS = "local-km"  # x_km, y_km are kilometres of no named grid (or projected from lat/lon)
-BOUNDARY_DECIMALS = 5  # about a metre
+BOUNDARY_DECIMALS = 5  # lon/lat of boundaries, to 1e-5 degree: about a metre
 
 
 def lonlat_to_km(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -29,6 +30,11 @@ def lonlat_to_km(lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarr
     x = EARTH_RADIUS_KM * np.radians(lon) * math.cos(lat0)
     y = EARTH_RADIUS_KM * np.radians(lat)
     return x, y
+
+
+def km_to_lonlat(x: np.ndarray, y: np.ndarray, mean_lat: float) -> tuple[np.ndarray, np.ndarray]:
+    """The inverse of `lonlat_to_km` for points whose mean latitude is `mean_lat` degrees: (lat, lon)."""
+    return np.degrees(y / EARTH_RADIUS_KM), np.degrees(x / (EARTH_RADIUS_KM * math.cos(math.radians(mean_lat))))
 
 
 def delaunay_adjacency(ids: list[str], xy: np.ndarray, prune_factor: float = 2.5) -> tuple[
@@ -83,15 +89,19 @@ class Borders:
     joins: list[tuple[str, str, float, int]]
     """(area, nearest area outside its piece, gap in km, areas in the piece) for each separate piece joined."""
 
-    def note(self) -> str:
+    def note(self, names: Mapping[str, str] | None = None) -> str:
+        """What was done, in a sentence; the areas joined are followed by their `names` when given."""
+        def named(area: str) -> str:
+            return f"{area} ({names[area]})" if names else area
+
         text = f"{len(self.pairs)} pairs of areas sharing a border (rook adjacency of the area boundaries)"
         if self.corners:
             text += f"; {len(self.corners)} pairs touching only at a corner are not neighbours"
         if self.joins:
             text += (f"; {len(self.joins)} separate piece(s) (an island, or areas facing each other across water, "
                      "the boundaries being clipped to the coast) joined to the nearest area outside: "
-                     + ", ".join(f"{a}-{b} ({'at a corner' if gap == 0 else f'{gap:.2f} km apart'}, a piece of "
-                                 f"{size} area{'s' if size > 1 else ''})" for a, b, gap, size in self.joins))
+                     + ", ".join(f"{named(a)}-{named(b)} ({'at a corner' if gap == 0 else f'{gap:.2f} km apart'}, "
+                                 f"a piece of {size} area{'s' if size > 1 else ''})" for a, b, gap, size in self.joins))
         return text
 
 
@@ -131,11 +141,14 @@ def _named(ids: list[str], a: np.ndarray, b: np.ndarray) -> list[tuple[str, str]
     return sorted(_pair(ids[i], ids[j]) for i, j in zip(a, b))
 
 
+def tidy(shape: BaseGeometry, decimals: int) -> BaseGeometry:
+    """Coordinates rounded to `decimals`, outer rings counter-clockwise and holes clockwise (RFC 7946)."""
+    return shapely.orient_polygons(shapely.transform(shape, lambda c: np.round(c, decimals)))
+
+
 def boundaries_geojson(properties: list[dict[str, str]], shapes: list[BaseGeometry]) -> str:
-    """RFC 7946 text of lon/lat shapes: a Feature per shape (one per line), coordinates to
-    BOUNDARY_DECIMALS decimals, outer rings counter-clockwise and holes clockwise."""
-    features = [json.dumps({"type": "Feature", "properties": p,
-                            "geometry": mapping(shapely.orient_polygons(shapely.transform(
-                                shape, lambda c: np.round(c, BOUNDARY_DECIMALS))))}, separators=(",", ":"))
+    """RFC 7946 text of lon/lat shapes: a Feature per shape (one per line), tidied to BOUNDARY_DECIMALS."""
+    features = [json.dumps({"type": "Feature", "properties": p, "geometry": mapping(tidy(shape, BOUNDARY_DECIMALS))},
+                           separators=(",", ":"))
                 for p, shape in zip(properties, shapes)]
     return '{"type":"FeatureCollection","features":[\n' + ",\n".join(features) + "\n]}\n"

@@ -1,14 +1,15 @@
 """The British National Grid (OSGB36, EPSG:27700): WGS84 longitude/latitude to easting and northing in
-km and back, without a projection library (OS, "A guide to coordinate systems in Great Britain",
-annexes B and C; the Helmert transformation is good to a few metres, ample for small areas)."""
+km and back, without a projection library.
+
+WGS84 to OSGB36 by Ordnance Survey's 7-parameter Helmert transformation (good to a few metres, ample for
+small areas; OSTN15 would be centimetres), then the National Grid's Transverse Mercator on the Airy 1830
+ellipsoid (OS, "A guide to coordinate systems in Great Britain", annexes B and C).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-# British National Grid: WGS84 -> OSGB36 by Ordnance Survey's 7-parameter Helmert transformation (good to a
-# few metres; OSTN15 would be centimetres), then the National Grid's Transverse Mercator on the Airy 1830
-# ellipsoid (formulas of OS, "A guide to coordinate systems in Great Britain", annexes B and C).
 WGS84_AXES = (6378137.000, 6356752.314245)
 AIRY_1830_AXES = (6377563.396, 6356256.909)
 HELMERT = {"tx": -446.448, "ty": 125.157, "tz": -542.060, "scale_ppm": 20.4894,
@@ -75,8 +76,8 @@ NEWTON_STEPS = 4
 def grid_km_to_lonlat(coords: np.ndarray) -> np.ndarray:
     """British National Grid km → WGS84 lon/lat: the import's own projection inverted by Newton's method."""
     east, north = coords[:, 0], coords[:, 1]
-    lat = 49.0 + (north + 100.0) / 111.2  # the grid's true origin, then about 111 km a degree
-    lon = -2.0 + (east - 400.0) / (111.3 * np.cos(np.radians(lat)))
+    lat = GRID["lat0"] + (north - GRID["north0"] / 1000) / 111.2  # the grid's true origin, then about 111 km a degree
+    lon = GRID["lon0"] + (east - GRID["east0"] / 1000) / (111.3 * np.cos(np.radians(lat)))
     step = 1e-6  # degrees, for the derivatives
     for _ in range(NEWTON_STEPS):
         x, y = british_national_grid_km(lat, lon)

@@ -17,16 +17,16 @@ from shapely.geometry.base import BaseGeometry
 
 from .geometry import GRID_CRS, LOCAL_CRS, delaunay_adjacency, lonlat_to_km
 from .problems import InputError, Problem, listing
-from .schema import DEFAULT_VISIT_MIX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
+from .schema import DEFAULT_VISIT_MIX, LON_LAT_BOX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
 from .tables import manifest_path, read_tables
 
 DEFAULT_DOUBLE_HANDED_SHARE = 0.10
 PROBABILITY_TOLERANCE = 1e-6
 HIGHEST_USUAL_BID_GBP_PER_HOUR = 100.0
 USUAL_VISIT_MINUTES = (10.0, 120.0)  # mean visit length implied by an area's hours and visits
-LON_LAT_BOX = ((-9.0, 2.0), (49.0, 61.0))  # Great Britain in degrees; in British National Grid km, open sea
 WIDEST_COUNTY_KM = 1_000.0
 CLOSEST_AREAS_KM = 0.05  # area centres closer than this to their neighbours, at the median, are not in km
+SAME_POINT_KM = 1e-6  # centres closer than a millimetre are one point, which has no Voronoi cell of its own
 
 
 @dataclass
@@ -90,35 +90,26 @@ def load_instance(path: str | Path) -> Instance:
     _check_mix(tables["areas"], problems)
     _check_visits(tables["areas"], problems, warnings)
     _check_coordinates(tables["areas"], warnings)
+    _check_distinct_points(tables["areas"], areas[["x_km", "y_km"]].to_numpy(dtype=float), problems)
 
     adjacency_table = tables["adjacency"]
     if adjacency_table is None:
         adjacency, note = delaunay_adjacency(list(areas.index), areas[["x_km", "y_km"]].to_numpy())
     else:
         adjacency = _adjacency(adjacency_table, area_set, problems)
-        derived = (manifest.get("provenance") or {}).get("adjacency")  # how the file was made, if recorded
+        provenance = manifest.get("provenance")  # free-form: a mapping may record how the file was made
+        derived = provenance.get("adjacency") if isinstance(provenance, dict) else None
         note = f"from {adjacency_table.attrs['source']}" + (f", {derived}" if derived else "")
 
     providers = tables["providers"]
-    _check_ids(providers, "base_area_id", area_set, "areas", problems)
-    for index, row in providers.iterrows():
-        where = providers.attrs["source"]
-        if row["current_hours_per_week"] > row["max_hours_per_week"]:
-            problems.append(Problem(
-                f"provider {row['provider_id']} delivers {row['current_hours_per_week']:g} hours/week now, "
-                f"above its capacity of {row['max_hours_per_week']:g}", where, int(index) + 2,
-                "current_hours_per_week", "raise max_hours_per_week or correct the current volume"))
-        if row["min_viable_hours_per_week"] > row["max_hours_per_week"]:
-            problems.append(Problem(
-                f"provider {row['provider_id']} needs {row['min_viable_hours_per_week']:g} hours/week to be "
-                f"viable but can deliver at most {row['max_hours_per_week']:g}", where, int(index) + 2,
-                "min_viable_hours_per_week", "lower the minimum viable volume or raise the capacity"))
+    check_ids(providers, "base_area_id", area_set, "areas", problems)
+    check_capacities(providers, problems)
     _check_bids(providers, policy["national_living_wage_gbp_per_hour"], warnings)
     providers = providers.set_index("provider_id", drop=False)
 
     incumbency = tables["incumbency"]
-    _check_ids(incumbency, "provider_id", set(providers.index), "providers", problems)
-    _check_ids(incumbency, "area_id", area_set, "areas", problems)
+    check_ids(incumbency, "provider_id", set(providers.index), "providers", problems)
+    check_ids(incumbency, "area_id", area_set, "areas", problems)
 
     scenarios = tables["scenarios"]
     total = float(scenarios["probability"].sum())
@@ -128,8 +119,8 @@ def load_instance(path: str | Path) -> Instance:
     _check_base_scenario(scenarios, warnings)
     overrides = tables["scenario_area_multipliers"]
     if overrides is not None:
-        _check_ids(overrides, "scenario", set(scenarios["scenario"]), "scenarios", problems)
-        _check_ids(overrides, "area_id", area_set, "areas", problems)
+        check_ids(overrides, "scenario", set(scenarios["scenario"]), "scenarios", problems)
+        check_ids(overrides, "area_id", area_set, "areas", problems)
 
     crs, boundaries = _geography(manifest.get("geography"), file, list(areas.index), problems)
     if not problems:
@@ -216,6 +207,21 @@ def _check_coordinates(raw: pd.DataFrame, warnings: list[Problem]) -> None:
                                 fix="check the coordinates are kilometres: divide metres by 1000"))
 
 
+def _check_distinct_points(raw: pd.DataFrame, xy: np.ndarray, problems: list[Problem]) -> None:
+    """Each area at its own point (areas sharing one have no Voronoi cells): one problem per group sharing one."""
+    given = {"x_km", "y_km"} <= set(raw.columns)
+    graph = nx.Graph(list(cKDTree(xy).query_pairs(SAME_POINT_KM)))
+    for group in sorted(sorted(c) for c in nx.connected_components(graph)):
+        rows = raw.index[group]
+        first = rows[0]
+        point = (f"x_km {raw.at[first, 'x_km']:g}, y_km {raw.at[first, 'y_km']:g}" if given else
+                 f"lat {raw.at[first, 'lat']:g}, lon {raw.at[first, 'lon']:g}")
+        areas = [f"{raw.at[row, 'area_id']} (row {int(row) + 2})" for row in rows]
+        problems.append(Problem(f"areas {', '.join(areas[:-1])} and {areas[-1]} are at the same point ({point})",
+                                raw.attrs["source"], int(rows[1]) + 2, "x_km/y_km" if given else "lat/lon",
+                                "give each area its own centre, or merge areas that are one place into one row"))
+
+
 def _within(values: np.ndarray, bounds: tuple[float, float]) -> bool:
     return bool(((values >= bounds[0]) & (values <= bounds[1])).all())
 
@@ -225,7 +231,8 @@ def _id_key(value: str) -> str:
     return re.sub(r"(?<!\d)0+(?=\d)", "", re.sub(r"[\s_-]", "", value.lower()))
 
 
-def _check_ids(table: pd.DataFrame, column: str, known: set[str], what: str, problems: list[Problem]) -> None:
+def check_ids(table: pd.DataFrame, column: str, known: set[str], what: str, problems: list[Problem]) -> None:
+    """Each value of `column` must be one of `known`, the ids of the `what` table."""
     by_key = {_id_key(k): k for k in known}
     for index, value in table[column].items():
         if value not in known:
@@ -235,9 +242,25 @@ def _check_ids(table: pd.DataFrame, column: str, known: set[str], what: str, pro
                                     f"use an id from the {what} table or add it there"))
 
 
+def check_capacities(providers: pd.DataFrame, problems: list[Problem]) -> None:
+    """Each provider's current and minimum viable volumes must fit its capacity."""
+    where = providers.attrs["source"]
+    for index, row in providers.iterrows():
+        if row["current_hours_per_week"] > row["max_hours_per_week"]:
+            problems.append(Problem(
+                f"provider {row['provider_id']} delivers {row['current_hours_per_week']:g} hours/week now, "
+                f"above its capacity of {row['max_hours_per_week']:g}", where, int(index) + 2,
+                "current_hours_per_week", "raise max_hours_per_week or correct the current volume"))
+        if row["min_viable_hours_per_week"] > row["max_hours_per_week"]:
+            problems.append(Problem(
+                f"provider {row['provider_id']} needs {row['min_viable_hours_per_week']:g} hours/week to be "
+                f"viable but can deliver at most {row['max_hours_per_week']:g}", where, int(index) + 2,
+                "min_viable_hours_per_week", "lower the minimum viable volume or raise the capacity"))
+
+
 def _adjacency(table: pd.DataFrame, area_set: set[str], problems: list[Problem]) -> list[tuple[str, str]]:
-    _check_ids(table, "area_a", area_set, "areas", problems)
-    _check_ids(table, "area_b", area_set, "areas", problems)
+    check_ids(table, "area_a", area_set, "areas", problems)
+    check_ids(table, "area_b", area_set, "areas", problems)
     pairs: set[tuple[str, str]] = set()
     for index, row in table.iterrows():
         a, b = row["area_a"], row["area_b"]
@@ -258,7 +281,7 @@ def _check_connected(areas: pd.DataFrame, adjacency: list[tuple[str, str]], note
     parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=len, reverse=True)
     listed = listing([f"{{{listing(p, 6)}}} ({len(p)} areas)" for p in parts], 5)
     problems.append(Problem(f"the adjacency graph ({note}) falls into {len(parts)} separate pieces: {listed}",
-                            str(file), column="adjacency",
+                            str(file), key="tables.adjacency",
                             fix="add rows to the adjacency table joining each piece to its neighbours"))
 
 
@@ -267,12 +290,16 @@ def _geography(entry: Any, file: Path, area_ids: list[str], problems: list[Probl
     """The manifest's `geography: {crs: ..., boundaries: FILE}`; absent, the areas' km are a local grid."""
     if entry is None:
         return LOCAL_CRS, None
-    crs = entry.get("crs") if isinstance(entry, dict) else None
+    example = f"'geography: {{crs: {GRID_CRS}, boundaries: boundaries.geojson}}'"
+    if not isinstance(entry, dict):
+        problems.append(Problem(f"geography is {type(entry).__name__} {entry!r}, not a mapping", str(file),
+                                key="geography", fix=f"write {example}, or remove geography"))
+        return LOCAL_CRS, None
+    crs = entry.get("crs")
     if crs not in (GRID_CRS, LOCAL_CRS):
         problems.append(Problem(f"geography needs crs {GRID_CRS} (x_km, y_km are British National Grid km) or "
                                 f"{LOCAL_CRS}, not {crs!r}", str(file), key="geography.crs",
-                                fix=f"write 'geography: {{crs: {GRID_CRS}, boundaries: boundaries.geojson}}', or "
-                                    "remove geography"))
+                                fix=f"write {example}, or remove geography"))
         return LOCAL_CRS, None
     if entry.get("boundaries") is None:
         return crs, None

@@ -39,11 +39,16 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+def close_matches(name: str, options: Iterable[str], n: int = 1, cutoff: float = 0.8) -> list[str]:
+    """Up to `n` options that `name` is most likely a misspelling of (case aside), closest first."""
+    by_lower = {option.lower(): option for option in options}
+    return [by_lower[found] for found in difflib.get_close_matches(name.lower(), list(by_lower), n=n, cutoff=cutoff)]
+
+
 def close_match(name: str, options: Iterable[str]) -> str | None:
     """The option that `name` is most likely a misspelling of (case aside), or None."""
-    by_lower = {option.lower(): option for option in options}
-    found = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.8)
-    return by_lower[found[0]] if found else None
+    found = close_matches(name, options)
+    return found[0] if found else None
 
 
 def listing(items: Sequence[str], limit: int = 10) -> str:

@@ -16,6 +16,7 @@ RURALITY_CLASSES = ("urban", "town", "rural")
 PAYMENT_BASES = ("per_minute_contact", "banded_15_minutes", "per_hour_including_travel", "salaried_block")
 VISIT_LENGTHS_MINUTES = (15, 30, 45, 60)
 DEFAULT_VISIT_MIX = {15: 0.10, 30: 0.65, 45: 0.15, 60: 0.10}
+LON_LAT_BOX = ((-9.0, 2.0), (49.0, 61.0))  # Great Britain in degrees; in British National Grid km, open sea
 
 
 # Hard limits: beyond them a value is impossible (a typo or the wrong unit), not merely unusual.
@@ -55,6 +56,8 @@ class Table:
     """Groups of optional columns given all or none."""
     item: str = "row"
     """What one row is, for messages: 'give at least one area'."""
+    may_be_empty: bool = False
+    """A header with no rows is a valid table (no provider serves the county today)."""
 
 
 MIX_COLUMNS = tuple(f"visits_{m}min_share" for m in VISIT_LENGTHS_MINUTES)
@@ -73,9 +76,9 @@ AREAS = Table(
                minimum=-MAX_COORDINATE_KM, maximum=MAX_COORDINATE_KM),
         Column("lat", "number", "Latitude of the area's centre in degrees (WGS84); projected to x_km/y_km "
                "when they are not given.",
-               required=False, minimum=-90, maximum=90, usual=(49, 61)),
+               required=False, minimum=-90, maximum=90, usual=LON_LAT_BOX[1]),
         Column("lon", "number", "Longitude of the area's centre in degrees (WGS84); see lat.",
-               required=False, minimum=-180, maximum=180, usual=(-9, 2)),
+               required=False, minimum=-180, maximum=180, usual=LON_LAT_BOX[0]),
         Column("rurality", "category", "Rurality class.", allowed=RURALITY_CLASSES),
         Column("pop_65plus", "count", "Residents aged 65 and over.", maximum=MAX_PEOPLE, usual=(0, 100_000)),
         Column("clients", "count", "Council-funded home care clients living in the area.",
@@ -142,6 +145,7 @@ INCUMBENCY = Table(
     ),
     key=("provider_id", "area_id"),
     item="provider and area it serves now",
+    may_be_empty=True,
 )
 
 SCENARIOS = Table(

@@ -324,7 +324,7 @@ def read_table(base: Path, manifest_file: str, table: Table, entry: Any,
     _check_columns(table, present, where, problems, warnings)
     if len(problems) > before:
         return None
-    if raw.empty:
+    if raw.empty and not table.may_be_empty:
         problems.append(Problem("has a header but no rows", where, fix=f"give {at_least}"))
         return None
     typed = pd.DataFrame(index=raw.index)
@@ -368,19 +368,19 @@ def read_policy(manifest: dict[str, Any], manifest_file: str, problems: list[Pro
         if value is None:
             if field.required:
                 problems.append(Problem(f"policy is missing '{field.name}' ({field.description})", manifest_file,
-                                        column=key, fix=_missing_fix(field.name, unknown, "add it")))
+                                        key=key, fix=_missing_fix(field.name, unknown, "add it")))
             continue
         if problem := _policy_problem(value, field):
-            problems.append(Problem(problem[0], manifest_file, column=key, fix=problem[1]))
+            problems.append(Problem(problem[0], manifest_file, key=key, fix=problem[1]))
             continue
         policy[field.name] = value if field.kind == "category" else (
             int(value) if field.kind == "count" else float(value))
         if field.usual and _unusual(field.usual, float(value)):
-            warnings.append(Problem(f"{number_text(value)} is outside {_usual(field.usual)}", manifest_file, column=key,
+            warnings.append(Problem(f"{number_text(value)} is outside {_usual(field.usual)}", manifest_file, key=key,
                                     fix=f"check it ({field.description.rstrip('.')})"))
     for key in unknown:
         meant = close_match(key, [n for n in names if n not in raw])
-        warnings.append(Problem("is not a policy field and is ignored", manifest_file, column=f"policy.{key}",
+        warnings.append(Problem("is not a policy field and is ignored", manifest_file, key=f"policy.{key}",
                                 fix=f"did you mean '{meant}'? rename it" if meant else
                                 f"policy fields are {', '.join(names)}"))
     return policy

@@ -61,15 +61,15 @@ def write_reports(instance: Instance, candidates: list[Run], table: pd.DataFrame
         c.design.write(out / "designs" / f"{name}.json")
         write_gis(instance, c.name, c.design, lots[c.name], out / "geojson", f"{name}-", geo)
         maps[c.name] = out / "figures" / f"{name}-map.svg"
-        maps[c.name].write_text(lot_map(instance, c.name, c.design, lots[c.name], drawing) + "\n")
+        maps[c.name].write_text(lot_map(instance, c.name, c.design, lots[c.name], drawing) + "\n", encoding="utf-8")
         bars[c.name] = figures.lot_bars(c.name, lots[c.name], instance.policy["council_rate_gbp_per_hour"],
                                         out / "figures" / f"{name}-lots.png")
     distribution = (figures.cost_distribution({c.name: c.stress for c in designs}, out / "figures" / "cost-distribution.png")
                     if designs else None)
 
     items = _content(instance, candidates, table, Shown(lots, providers, maps, bars, distribution), geo)
-    (out / "report.md").write_text(markdown(items, out))
-    (out / "report.html").write_text(html_page(items, f"Tender designs compared: {instance.name}"))
+    (out / "report.md").write_text(markdown(items, out), encoding="utf-8")
+    (out / "report.html").write_text(html_page(items, f"Tender designs compared: {instance.name}"), encoding="utf-8")
     sheets = {"comparison": table}
     if designs:
         sheets |= {"stress": stress_table(candidates), "stress draws": draws_table(candidates)}

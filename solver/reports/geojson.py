@@ -34,7 +34,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ..design.result import Design
 from ..instance import Instance
-from ..instance.geometry import EARTH_RADIUS_KM, GRID_CRS, LOCAL_CRS, lonlat_to_km
+from ..instance.geometry import GRID_CRS, LOCAL_CRS, km_to_lonlat, lonlat_to_km, tidy
 from ..instance.grid import grid_km_to_lonlat, lonlat_to_grid_km
 
 WGS84 = "WGS84"
@@ -169,7 +169,7 @@ def _collection(title: str, rows: list[dict[str, Any]], shapes: list[BaseGeometr
     features = [{"type": "Feature",
                  "properties": {**{k: _plain(v) for k, v in row.items()}, "shape_method": geo.method,
                                 "coordinates_note": geo.note},
-                 "geometry": mapping(_tidy(shape, DECIMALS[geo.system]))} for row, shape in zip(rows, shapes)]
+                 "geometry": mapping(tidy(shape, DECIMALS[geo.system]))} for row, shape in zip(rows, shapes)]
     return {"type": "FeatureCollection", "name": title, "coordinate_system": geo.system,
             "coordinates_note": geo.note, "shape_method": geo.method, "features": features}
 
@@ -180,15 +180,10 @@ def _write_geopackage(path: Path, method: str, layers: dict[str, tuple[list[dict
     for layer, (rows, shapes_km) in layers.items():
         fields = pd.DataFrame([{**{k: ", ".join(v) if isinstance(v, list) else v for k, v in row.items()},
                                 "shape_method": method, "coordinates_note": GRID_METRES_NOTE} for row in rows])
-        metres = [_tidy(shape, 2) for shape in shapely.transform(shapes_km, lambda c: c * 1000)]
+        metres = [tidy(shape, 2) for shape in shapely.transform(shapes_km, lambda c: c * 1000)]
         pyogrio.raw.write(path, shapely.to_wkb(metres), [fields[c].to_numpy() for c in fields], list(fields),
                           layer=layer, driver="GPKG", geometry_type="MultiPolygon", promote_to_multi=True,
                           crs=GRID_CRS)
-
-
-def _tidy(shape: BaseGeometry, decimals: int) -> BaseGeometry:
-    """Rounded, outer rings counter-clockwise and holes clockwise."""
-    return shapely.orient_polygons(shapely.transform(shape, lambda c: np.round(c, decimals)))
 
 
 def _wgs84_inverse(instance: Instance) -> Callable[[np.ndarray], np.ndarray] | None:
@@ -200,11 +195,11 @@ def _wgs84_inverse(instance: Instance) -> Callable[[np.ndarray], np.ndarray] | N
     x, y = lonlat_to_km(lat, lon)
     if not (np.allclose(x, areas["x_km"]) and np.allclose(y, areas["y_km"])):
         return None  # km given separately: their projection is unknown
-    cos_lat0 = math.cos(math.radians(float(np.mean(lat))))
+    mean_lat = float(np.mean(lat))
 
     def to_lonlat(coords: np.ndarray) -> np.ndarray:
-        return np.degrees(np.column_stack([coords[:, 0] / (EARTH_RADIUS_KM * cos_lat0),
-                                           coords[:, 1] / EARTH_RADIUS_KM]))
+        lats, lons = km_to_lonlat(coords[:, 0], coords[:, 1], mean_lat)
+        return np.column_stack([lons, lats])
     return to_lonlat
 
 
