@@ -88,9 +88,9 @@ def cmd_design(args: argparse.Namespace) -> int:
     if result.design is None:
         err.print(f"[red]{result.status}:[/red] {result.failure}", highlight=False)
         return {"infeasible": EXIT_INFEASIBLE, "invalid": EXIT_BAD_INPUT}.get(result.status, 1)
-    write_outputs(instance, result.design, args.out)
+    written = write_outputs(instance, result.design, args.out)
     print_design(out, instance, result.design)
-    out.print(f"wrote {args.out}/design.json, areas.csv, awards.csv, lots.csv, failures.csv", highlight=False)
+    out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
     return 0
 
 
@@ -105,8 +105,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     config = (load_config(args.config) if args.config is not None or not design.config
               else config_from_dict(design.config, str(args.design)))
     given(instance, design, args.design, config)
-    write_outputs(instance, design, args.out)
+    written = write_outputs(instance, design, args.out)
     print_design(out, instance, design)
+    out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
     return 0
 
 

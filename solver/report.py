@@ -38,9 +38,9 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
     return table
 
 
-def write_outputs(instance: Instance, design: Design, out: Path) -> None:
+def write_outputs(instance: Instance, design: Design, out: Path) -> list[str]:
     """Write a scored design: design.json, awards, per-lot KPIs, every failure, and the area → lot table
-    with the areas' and lots' GIS layers (solver/reports/geojson.py)."""
+    with the areas' and lots' GIS layers (solver/reports/geojson.py); returns the files' names."""
     from .reports.geojson import write_gis  # here: importing solver.reports imports this module
 
     out.mkdir(parents=True, exist_ok=True)
@@ -49,8 +49,9 @@ def write_outputs(instance: Instance, design: Design, out: Path) -> None:
         out / "awards.csv", index=False)
     lots = pd.DataFrame(design.kpis["lots"])
     lots.to_csv(out / "lots.csv", index=False)
-    write_gis(instance, out.resolve().name, design, lots.set_index("lot"), out)
+    gis = write_gis(instance, out.resolve().name, design, lots.set_index("lot"), out)
     pd.DataFrame(design.kpis["failures"]).to_csv(out / "failures.csv", index=False)
+    return ["design.json", "awards.csv", "lots.csv", "failures.csv", *(path.name for path in gis)]
 
 
 def print_design(console: Console, instance: Instance, design: Design) -> None:

@@ -129,17 +129,21 @@ def lots_geojson(instance: Instance, name: str, design: Design, lots: pd.DataFra
 
 
 def write_gis(instance: Instance, name: str, design: Design, lots: pd.DataFrame, folder: Path,
-              prefix: str = "", geo: Geography | None = None) -> None:
-    """Write the files `gis_files` names to `folder`, each name starting with `prefix`."""
+              prefix: str = "", geo: Geography | None = None) -> list[Path]:
+    """Write the files `gis_files` names to `folder`, each name starting with `prefix`; returns them."""
     geo = geo or geography(instance)
-    area_lots(instance, design).to_csv(folder / f"{prefix}areas.csv", index=False)
+    written = [folder / f"{prefix}areas.csv"]
+    area_lots(instance, design).to_csv(written[0], index=False)
     for kind, collection in (("areas", areas_geojson(instance, name, design, geo)),
                              ("lots", lots_geojson(instance, name, design, lots, geo))):
-        (folder / f"{prefix}{kind}{geo.suffix}.geojson").write_text(json.dumps(collection, allow_nan=False) + "\n")
+        written.append(folder / f"{prefix}{kind}{geo.suffix}.geojson")
+        written[-1].write_text(json.dumps(collection, allow_nan=False) + "\n")
     if geo.grid:
-        _write_geopackage(folder / f"{prefix}lots.gpkg", geo.method, {
+        written.append(folder / f"{prefix}lots.gpkg")
+        _write_geopackage(written[-1], geo.method, {
             "areas": (_area_rows(instance, name, design), [geo.km[a] for a in instance.area_ids]),
             "lots": (_lot_rows(name, design, lots), list(lot_shapes(design, geo.km).values()))})
+    return written
 
 
 def gis_files(geo: Geography, prefix: str = "") -> str:
