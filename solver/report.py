@@ -146,8 +146,15 @@ def _describe(report: dict) -> str:
     if report.get("objective") is not None:
         parts.append(f"objective {report['objective']:,.1f}")
     if report.get("bound") is not None:
-        parts.append(f"bound {report['bound']:,.1f}")
+        scope = f" for {report['bound_scope']}" if report.get("bound_scope") else ""
+        parts.append(f"bound {report['bound']:,.1f}{scope}")
     if report.get("gap") is not None:
         parts.append(f"gap {report['gap']:.2%}")
     parts.append(f"{report['seconds']:.1f} s")
-    return ", ".join(parts)
+    text = ", ".join(parts)
+    if "all_partition_status" not in report:
+        return text
+    if report["all_partition_bound"] is None:
+        return f"{text}; no bound for any balanced partition ({report['all_partition_status']})"
+    return (f"{text}; {report['all_partition_bound']:,.1f} for any balanced partition "
+            f"(gap {report['all_partition_gap']:.2%})")

@@ -6,7 +6,9 @@ formulation: an area may join centre j only if a neighbour nearer to j (along th
 joins it too, so every lot grows outward from its centre and is connected. Only candidate
 centres (spread over the county, including the heuristic's) may be centres. Both are restrictions:
 the MIP's bound is a bound for centre-grown lots around candidate centres. The heuristic cut,
-which need not be centre-grown, is kept whenever it is better, and the result says so.
+which need not be centre-grown, is kept whenever it is better, and the result says so. Beside that
+bound, `all_partition_bound` gives one for every balanced partition: the model's LP relaxation with
+every area a possible centre and contiguity dropped.
 
 Pipeline: construction heuristic -> location-allocation from its centres (small exact MIPs with
 the centres fixed; always feasible for the full model) -> the full MIP warm-started from it.
@@ -29,11 +31,13 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from .lots_heuristic import Effort, LotPartition, construct_lots
-from .mip import SolveReport, solve
+from .mip import SolveReport, relative_gap, solve
 
 RELOCATE_ROUNDS = 4  # location-allocation rounds at most
 RELOCATE_GAP = 1e-4
 NODE_LIMIT = 50  # branch-and-bound nodes per MIP: shire's lot MIPs close their gap in under 30
+ALL_PARTITION_MAX_PAIRS = 250_000  # (area, centre) variables of the all-partition LP: shire 22,500, county 1M
+ALL_PARTITION_SECONDS = 120.0  # a cap on that LP; shire's solves in seconds
 
 
 @dataclass(frozen=True)
@@ -184,12 +188,56 @@ def start_values(partition: LotPartition, z: dict[tuple[int, int], pulp.LpVariab
 
 
 @dataclass(frozen=True)
+class PartitionBound:
+    """A lower bound on the objective of every balanced partition, or why there is none."""
+
+    bound: float | None
+    status: str  # the LP's status, or why it was not solved
+    seconds: float = 0.0
+    gap: float | None = None  # of the lots found, against `bound`
+
+    def to_dict(self) -> dict:
+        return {"all_partition_bound": self.bound, "all_partition_gap": self.gap,
+                "all_partition_status": self.status}
+
+
+def all_partition_bound(problem: LotProblem, solver: str = "highs", time_limit: float | None = ALL_PARTITION_SECONDS,
+                        seed: int = 0) -> PartitionBound:
+    """The LP relaxation of the lot model with every area a possible centre and no contiguity.
+
+    Any partition into `problem.k` lots within the volume bounds (and the non-rural share), each
+    lot costed at a centre among its members as `objective_of` does, is an integer point of this
+    LP at the same objective, so the LP's optimum bounds every such partition, contiguous or not.
+    Skipped when it would have more than `ALL_PARTITION_MAX_PAIRS` variables; reported only when
+    the LP is solved to optimality."""
+    n = len(problem.weight)
+    if n * n > ALL_PARTITION_MAX_PAIRS:
+        return PartitionBound(None, f"too large for the all-partition relaxation ({n * n:,} area-centre pairs, "
+                                    f"limit {ALL_PARTITION_MAX_PAIRS:,})")
+    relaxed = replace(problem, graph=None, candidate_centres=None)
+    model, z = build_lot_model(relaxed, allowed_pairs(relaxed, relaxed.distance, list(range(n))))
+    for variable in z.values():
+        variable.cat = pulp.LpContinuous
+    report = solve(model, solver, time_limit, 1e-9, seed)
+    return PartitionBound(report.objective if report.status == "optimal" else None, report.status, report.seconds)
+
+
+@dataclass(frozen=True)
 class LotResult:
     partition: LotPartition | None  # the best lots found; None when none meet the rules
     source: str  # which method found them
     report: SolveReport | None  # the full MIP's own report, when it ran
     heuristic: LotPartition  # the construction heuristic's cut, kept to explain failures
     cut_by_time: bool = False  # a time cap cut a stage short: the lots may depend on machine load
+    bound_scope: str = ""  # which lots the MIP's bound holds for
+    all_partition: PartitionBound | None = None  # a bound for every balanced partition (exact runs)
+
+    def stage_report(self) -> dict:
+        """The full MIP's report with the scope of its bound and the all-partition bound."""
+        if self.report is None:
+            return {}
+        extra = self.all_partition.to_dict() if self.all_partition else {}
+        return {**self.report.to_dict(), "bound_scope": self.bound_scope, **extra}
 
 
 def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | None = 60.0, gap: float = 1e-4,
@@ -221,9 +269,13 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | N
     candidates = [(located, "location-allocation from the heuristic's centres"),
                   (heuristic if usable else None, "construction heuristic")]
     report = None
+    scope = ""
+    any_partition = None
     if exact:
         known = [c for p in (located, heuristic if usable else None) if p for c in p.centres]
-        model, z = build_lot_model(problem, allowed_pairs(problem, order, spread_centres(problem, order, known)))
+        centres = spread_centres(problem, order, known)
+        scope = _bound_scope(problem, len(centres))
+        model, z = build_lot_model(problem, allowed_pairs(problem, order, centres))
         start = start_values(located, z) if located else None
         left = remaining()
         report = solve(model, solver, None if left is None else max(1.0, left), gap, seed, start,
@@ -231,11 +283,22 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | N
         cut |= report.stopped_by == "time"
         if report.has_solution:
             candidates.insert(0, (_read(problem, z), f"MIP ({report.status})"))
+        any_partition = all_partition_bound(problem, solver, seed=seed)
     found = [(p, source) for p, source in candidates if p is not None]
     if not found:
-        return LotResult(None, "none", report, heuristic, cut)
+        return LotResult(None, "none", report, heuristic, cut, scope, any_partition)
     best, source = min(found, key=lambda item: item[0].objective - (1e-6 if item[1].startswith("MIP") else 0))
-    return LotResult(best, source, report, heuristic, cut)
+    if any_partition is not None:
+        any_partition = replace(any_partition, gap=relative_gap(best.objective, any_partition.bound))
+    return LotResult(best, source, report, heuristic, cut, scope, any_partition)
+
+
+def _bound_scope(problem: LotProblem, candidates: int) -> str:
+    """The lots the full MIP's bound holds for."""
+    grown = problem.graph is not None
+    if candidates < len(problem.weight):
+        return f"lots {'grown from' if grown else 'centred on'} the {candidates} candidate centres"
+    return "lots grown from their centres" if grown else "every balanced partition"
 
 
 def _non_rural_ok(problem: LotProblem, partition: LotPartition) -> bool:

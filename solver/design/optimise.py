@@ -321,7 +321,7 @@ def _design(instance: Instance, config: DesignConfig, partition: LotPartition, l
         solve={
             "method": "decomposed: lots first (capacitated p-median with contiguity), then awards "
                       "(two-stage stochastic MIP over the demand scenarios and each awarded provider's failure)",
-            "lot_stage": (lots_found.report.to_dict() if lots_found and lots_found.report
+            "lot_stage": (lots_found.stage_report() if lots_found and lots_found.report
                           else {"status": "single lot, nothing to solve" if lots_found is None else "not run (screening)"}),
             "lot_source": lots_found.source if lots_found else "single lot",
             "lot_objective_hour_km": round(partition.objective, 2),
