@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .design.config import DesignConfig, load_config, with_solver
+from .design.config import SOLVER_OPTIONS, DesignConfig, load_config, with_solver
 from .instance import InputError, Instance, Problem
 from .processes import Processes, signals_as_exit
 
@@ -106,7 +106,7 @@ def check_settings(seed: object, time_limit: object, source: str = "the command 
     configuration's own rules before anything runs; InputError naming `source` and the key
     (`keys`: how the source names them) if either cannot be used."""
     changes = {key: value for key, value in (("seed", seed), ("time_limit", time_limit)) if value is not None}
-    names = keys or {"solver.seed": "--seed", "solver.time_limit": "--time-limit"}
+    names = keys or {f"solver.{key}": SOLVER_OPTIONS[key] for key in ("seed", "time_limit")}
     checked = with_solver(DesignConfig(), source, names, **changes).solver
     return (None if seed is None else checked.seed), (None if time_limit is None else checked.time_limit)
 

@@ -273,13 +273,9 @@ def cmd_frontier(args: argparse.Namespace) -> int:
     return 0 if (table["status"] == "ok").any() else EXIT_INFEASIBLE
 
 
-SOLVER_OPTIONS = {"name": "--solver", "time_limit": "--time-limit", "gap": "--gap", "seed": "--seed",
-                  "node_limit": "--node-limit"}
-
-
 def override_solver(config, args: argparse.Namespace):
     """`config` with the solver options given on the command line."""
-    from .design.config import with_solver
+    from .design.config import SOLVER_OPTIONS, with_solver
 
     changes = {key: getattr(args, option[2:].replace("-", "_")) for key, option in SOLVER_OPTIONS.items()}
     return with_solver(config, "the command line", {f"solver.{k}": o for k, o in SOLVER_OPTIONS.items()},

@@ -18,7 +18,7 @@ from .design.config import DesignConfig, with_valuation
 from .design.result import read_design
 from .evaluate import evaluate
 from .instance import InputError, Instance
-from .report import frame_table
+from .report import PRICE_BESIDE_PUBLISHED, TRAVEL_BESIDE_PUBLISHED, frame_table
 from .run import Run, given, prepared, run
 from .stress import StressSettings
 
@@ -38,16 +38,18 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
             design = read_design(current, instance)
         except InputError as error:
             problems += error.problems
+    configs = {}
     for path in config_paths:
         try:
-            prepared(instance, path, adjust)
+            configs[path] = prepared(instance, path, adjust)
         except InputError as error:
             problems += error.problems
     if problems:
         raise InputError(problems)
     reference = current_config or DesignConfig()
     current_run = [given(instance, design, current, reference, settings)] if design is not None else []
-    runs = [run(instance, path, settings, adjust, progress) for path in config_paths] + current_run
+    runs = [run(instance, config, settings, progress=progress, source=str(path))
+            for path, config in configs.items()] + current_run
     _unique_names(runs)
     for scored in runs:
         if scored.design is not None:
@@ -138,7 +140,8 @@ def ranking_basis(settings: StressSettings) -> str:
             f"alike for every design (the reference configuration's values); £m own rules: the same under each "
             f"design's own values, its award model's objective; £m/yr: mean and 95th percentile of spend and unmet "
             f"care over {settings.draws} stress draws (seed {settings.seed}, provider exit rate "
-            f"{settings.exit_rate:.0%}); the rest from the evaluation over the instance's scenarios")
+            f"{settings.exit_rate:.0%}); the rest from the evaluation over the instance's scenarios. £/h "
+            f"{PRICE_BESIDE_PUBLISHED}; travel min/h: {TRAVEL_BESIDE_PUBLISHED}")
 
 
 def verdict(table: pd.DataFrame) -> str:

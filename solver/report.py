@@ -54,6 +54,14 @@ def write_outputs(instance: Instance, design: Design, out: Path) -> list[str]:
     return ["design.json", "awards.csv", "lots.csv", "failures.csv", *(path.name for path in gis)]
 
 
+PRICE_BESIDE_PUBLISHED = (f"against the councils' 2025-26 average £{COUNCIL_RATE:.2f} and the Homecare Association's "
+                          f"minimum price £{MINIMUM_PRICE_2025_26:.2f}, ../shared/domain.md §3")
+TRAVEL_BESIDE_PUBLISHED = ("optimised rounds, which leave out parking, traffic and moved visits (solver/travel.py), "
+                           f"so mostly below the published {PUBLISHED_MINUTES_PER_CONTACT_HOUR[0]:g}-"
+                           f"{PUBLISHED_MINUTES_PER_CONTACT_HOUR[1]:g} paid minutes per contact hour, 12 an urban base "
+                           "case (../shared/domain.md §3)")
+
+
 def print_design(console: Console, instance: Instance, design: Design) -> None:
     kpis = design.kpis
     solve = design.solve
@@ -89,9 +97,7 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
     lines = {
         "expected cost": f"£{kpis['expected_cost_gbp_per_year']:,.0f} a year, the total designs are ranked by: "
                          f"council spend £{kpis['council_spend_gbp_per_year']:,.0f} "
-                         f"(£{kpis['cost_per_contact_hour_gbp']:.2f} per contact hour against the councils' 2025-26 "
-                         f"average £{COUNCIL_RATE:.2f} and the Homecare Association's minimum price "
-                         f"£{MINIMUM_PRICE_2025_26:.2f}, ../shared/domain.md §3), unmet care "
+                         f"(£{kpis['cost_per_contact_hour_gbp']:.2f} per contact hour {PRICE_BESIDE_PUBLISHED}), unmet care "
                          f"£{terms['unmet']:,.0f}, provider failures £{terms['failures']:,.0f}, carers' travel "
                          f"£{terms['travel']:,.0f}, continuity £{terms['continuity']:,.0f}",
         "cost by scenario": costs + " (spend and unmet care)",
@@ -100,9 +106,7 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
         "residual market": f"{residual['capacity_hours_per_week']:,.0f} hours/week open to the lots; bought "
                            + ", ".join(f"{s} {h:,.0f}" for s, h in residual["used_hours_per_week_by_scenario"].items()),
         "carers' travel": f"£{kpis['travel_cost_gbp_per_year']:,.0f} a year (true cost, unpaid under per-minute billing); "
-                          f"travel min/h in the lots table are optimised rounds, below the published "
-                          f"{PUBLISHED_MINUTES_PER_CONTACT_HOUR[0]:g}-{PUBLISHED_MINUTES_PER_CONTACT_HOUR[1]:g} because "
-                          "they leave out parking, traffic and moved visits (solver/travel.py)",
+                          f"travel min/h in the lots table are {TRAVEL_BESIDE_PUBLISHED}",
         "continuity": f"{kpis['clients_forced_to_switch']:,} clients forced to switch provider",
         "market": f"HHI {kpis['hhi_before']:,.0f} before, {kpis['hhi_after']:,.0f} after; largest share "
                   f"{kpis['largest_share']:.0%}; {kpis['providers_awarded']} providers awarded, "

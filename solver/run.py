@@ -55,12 +55,13 @@ class Run:
 
 def run(instance: Instance, config: DesignConfig | Path, stress: StressSettings | None = None,
         adjust: Callable[[DesignConfig], DesignConfig] = lambda config: config,
-        progress: Callable[[str], None] = lambda message: None) -> Run:
+        progress: Callable[[str], None] = lambda message: None, source: str | None = None) -> Run:
     """Optimise under `config` (or the configuration file it names), evaluate, and stress-test when
-    `stress` is given; failures are recorded in the run, not raised."""
+    `stress` is given; failures are recorded in the run, not raised. `source` names where a
+    configuration already read came from (default: its file, or its name)."""
     began = time.perf_counter()
     name = config.stem if isinstance(config, Path) else config.name
-    result = Run(name, str(config) if isinstance(config, Path) else config.name)
+    result = Run(name, source or (str(config) if isinstance(config, Path) else config.name))
     try:
         result.config = prepared(instance, config, adjust)
         result.name = result.config.name

@@ -20,6 +20,8 @@ from ..instance.problems import InputError, Problem, close_match
 
 _STRICT = ConfigDict(extra="forbid", allow_inf_nan=False)
 SEED_MAX = 2**31 - 1  # HiGHS's largest random seed
+SOLVER_OPTIONS = {"name": "--solver", "time_limit": "--time-limit", "gap": "--gap", "seed": "--seed",
+                  "node_limit": "--node-limit"}  # solver settings as the command line names them
 
 
 def _number(description: str, **bounds: float) -> Any:

@@ -146,7 +146,7 @@ def write_gis(instance: Instance, name: str, design: Design, lots: pd.DataFrame,
     return written
 
 
-def gis_files(geo: Geography, prefix: str = "") -> str:
+def gis_files(geo: Geography, prefix: str) -> str:
     """The files `write_gis` writes, and their coordinates, in a sentence for a report."""
     where = ("WGS84 longitude/latitude (RFC 7946)" if geo.system == WGS84 else
              "the instance's own km, not WGS84 nor any national grid: its areas are no real place, and a GIS "
