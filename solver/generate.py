@@ -3,8 +3,9 @@
 Calibration (see ../shared/domain.md §3): about 2% of people aged 65+ receive council-funded home
 care, at about 14 hours a week each; visits mostly 30 minutes, about 10% of 15 minutes, about 10%
 double-handed; providers many small and a few large, about a quarter serving four clients or fewer,
-incumbents with patchy, overlapping coverage; bids spread around the council rate (£24.10 in
-2025-26), some below the £22.71 direct cost of minimum-wage care.
+each working local patches around its offices (the largest with branches), overlapping at the edges;
+bids spread around the council rate (£24.10 in 2025-26), some below the £22.71 direct cost of
+minimum-wage care.
 
 Same profile, size and seed give the same files, byte for byte.
 """
@@ -29,6 +30,14 @@ NATIONAL_LIVING_WAGE = 12.21  # April 2025
 MILEAGE_RATE = 0.45  # HMRC approved mileage rate, £/mile
 SMALL_PROVIDER_SHARE = 0.27  # providers serving four clients or fewer (28% nationally)
 INCUMBENT_COVERAGE = 0.93  # share of clients served by a listed provider today
+# Providers' footprints (see `patches`).
+BRANCH_CLIENTS = 100  # assumption: council clients per office; CQC (2013) inspected services of under 5 to 200+ people, largest 700
+PATCH_MARKET_SHARE = 0.2  # assumption: a provider serves a fifth of the clients in its patch, its neighbours the rest
+MARKET_ROUNDS = 50  # rounds of iterative proportional fitting of market shares to quotas
+PATCH_MIN_KM = 8.0  # assumption: 5 miles, a town and its villages; rounds hop 3.06 miles a visit (Access Group 2018)
+PATCH_MAX_KM = 25.0  # assumption: about half an hour's drive on rural roads
+PATCH_EDGE_EXPONENT = 10  # assumption: how sharply a patch fades at its edge (the pull halves at the radius)
+BRANCH_SPACING_KM = 2 * PATCH_MIN_KM  # a provider's branches are placed so that their smallest patches do not overlap
 
 
 @dataclass(frozen=True)
@@ -175,7 +184,12 @@ def default_policy(areas: pd.DataFrame, scenarios: pd.DataFrame) -> dict:
 
 def synthetic_providers(rng: np.random.Generator, areas: pd.DataFrame, xy: np.ndarray,
                         n_providers: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Providers with heavy-tailed sizes, based mostly in urban and town areas, and who serves whom today."""
+    """Providers with heavy-tailed sizes, based mostly in urban and town areas, and who serves whom today.
+
+    Each provider works local patches around its offices (see `patches`), so its incumbency is local and
+    neighbours overlap at their edges. The offices and patch radii are kept, in memory only, as
+    `providers.attrs["branches"]`: provider id -> [(area id, patch radius km), ...], main office first.
+    """
     total_clients = int(areas["clients"].sum())
     n_small = round(n_providers * SMALL_PROVIDER_SHARE)
     quota = np.zeros(n_providers, dtype=int)
@@ -187,14 +201,16 @@ def synthetic_providers(rng: np.random.Generator, areas: pd.DataFrame, xy: np.nd
     quota = quota[order]
     settled = areas["rurality"].map({"urban": 3.0, "town": 2.0, "rural": 0.4}).to_numpy() * areas["pop_65plus"].to_numpy()
     base = rng.choice(len(areas), size=n_providers, p=settled / settled.sum())
-    reach = 3.0 + 4.0 * np.log1p(quota)  # km; larger providers reach further
-    dist = np.hypot(xy[:, None, 0] - xy[None, base, 0], xy[:, None, 1] - xy[None, base, 1])
-    affinity = np.exp(-dist / reach[None, :])
+    owner, site, radius = patches(rng, areas, xy, quota, base, settled)
+    # A client's pull towards a provider is that of the provider's patch it is deepest in.
+    pull = np.zeros((len(areas), n_providers))
+    np.maximum.at(pull.T, owner, patch_pull(distances(xy, site), radius).T)
+    draw = market_shares(areas["clients"].to_numpy(dtype=float), quota.astype(float), pull)
     left = quota.astype(float)
     served = np.zeros((len(areas), n_providers), dtype=int)
     client_area = np.repeat(np.arange(len(areas)), areas["clients"].to_numpy())
     for a in client_area[rng.permutation(len(client_area))]:
-        w = affinity[a] * left
+        w = draw[a] * left / quota
         if w.sum() <= 1e-9 or rng.random() > INCUMBENT_COVERAGE:
             continue
         p = int(rng.choice(n_providers, p=w / w.sum()))
@@ -221,7 +237,69 @@ def synthetic_providers(rng: np.random.Generator, areas: pd.DataFrame, xy: np.nd
         "block_rate_gbp_per_hour": block, "framework_rate_gbp_per_hour": framework,
         "quality_score": quality, "min_viable_hours_per_week": min_viable,
     })
+    providers.attrs["branches"] = {ids[p]: [] for p in range(n_providers)}
+    for p, a, r in zip(owner, site, radius):
+        providers.attrs["branches"][ids[p]].append((str(areas["area_id"].iat[a]), float(r)))
     return providers, incumbency
+
+
+def market_shares(clients: np.ndarray, quota: np.ndarray, pull: np.ndarray) -> np.ndarray:
+    """Each provider's share of each area's clients (areas x providers), by a doubly constrained gravity model.
+
+    Shares follow the patches' pull, scaled per provider (iterative proportional fitting) until each
+    provider's expected clients match its quota, so the market clears near the offices instead of
+    sending far whoever still has quota at the end.
+    """
+    supply = quota * clients.sum() / quota.sum()
+    scale = np.ones(len(quota))
+    for _ in range(MARKET_ROUNDS):
+        weight = pull * scale[None, :]
+        shares = weight / weight.sum(axis=1, keepdims=True)
+        scale *= supply / (clients @ shares)
+    return shares
+
+
+def patch_pull(dist: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """How strongly patches draw clients `dist` km away (areas x offices): 1 at the office, 1/2 at the edge, 1/1025 at twice it."""
+    return 1 / (1 + (dist / radius[None, :]) ** PATCH_EDGE_EXPONENT)
+
+
+def patches(rng: np.random.Generator, areas: pd.DataFrame, xy: np.ndarray, quota: np.ndarray, base: np.ndarray,
+            settled: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every office (its provider, its area index) and its patch radius in km, each provider's main office first.
+
+    Real agencies work a patch around their office and the largest run several branches: a provider has
+    one office per `BRANCH_CLIENTS` of its quota, the branches in settled areas away from its own offices
+    and from others'. A patch is the disc around an office holding its share of the quota over
+    `PATCH_MARKET_SHARE`, at least `PATCH_MIN_KM`: small in towns, wider where clients are sparse; and an
+    area with clients outside every patch (rural, mostly) widens the patch nearest to it in patch radii,
+    so someone reaches it. No patch reaches beyond `PATCH_MAX_KM`.
+    """
+    n_branches = np.ceil(quota / BRANCH_CLIENTS).astype(int)
+    owner = np.repeat(np.arange(len(quota)), n_branches)
+    site = np.repeat(base, n_branches)
+    for p in np.flatnonzero(n_branches > 1):
+        first = int(np.flatnonzero(owner == p)[0])
+        for k in range(first + 1, first + n_branches[p]):
+            own, anyone = distances(xy, site[first:k]).min(axis=1), distances(xy, site[:k]).min(axis=1)
+            w = settled * np.minimum(own / BRANCH_SPACING_KM, 1.0) ** 2 * np.minimum(anyone / PATCH_MIN_KM, 1.0)
+            site[k] = rng.choice(len(areas), p=w / w.sum())
+    dist = distances(xy, site)
+    nearest = np.argsort(dist, axis=0, kind="stable")
+    held = np.cumsum(areas["clients"].to_numpy()[nearest], axis=0)
+    wanted = quota[owner] / n_branches[owner] / PATCH_MARKET_SHARE
+    reach = np.minimum((held < wanted[None, :]).sum(axis=0), len(areas) - 1)
+    radius = np.maximum(dist[nearest[reach, np.arange(len(site))], np.arange(len(site))], PATCH_MIN_KM)
+    stretch = dist / radius[None, :]
+    outside = np.flatnonzero((areas["clients"].to_numpy() > 0) & (stretch.min(axis=1) > 1))
+    widened = stretch[outside].argmin(axis=1)
+    np.maximum.at(radius, widened, dist[outside, widened])
+    return owner, site, np.minimum(radius, PATCH_MAX_KM)
+
+
+def distances(xy: np.ndarray, sites: np.ndarray) -> np.ndarray:
+    """Straight-line km from every area to each of the areas `sites` (areas x sites)."""
+    return np.hypot(xy[:, None, 0] - xy[None, sites, 0], xy[:, None, 1] - xy[None, sites, 1])
 
 
 def write_instance(tables: dict[str, pd.DataFrame | dict], out: Path, readme_text: str | None = None) -> None:
