@@ -21,11 +21,21 @@ sys.path.insert(0, str(ROOT))
 import numpy as np
 import pandas as pd
 
+from solver.care_cost import lot_assumptions
 from solver.instance import load_instance
-from solver.travel import FIT_PATH, area_sizes_km2, incumbent_travel, predict, travel_minutes_per_contact_hour
+from solver.instance.geometry import GRID_CRS
+from solver.instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
+from solver.travel import (
+    FIT_PATH,
+    PUBLISHED_MINUTES_PER_CONTACT_HOUR,
+    area_sizes_km2,
+    incumbent_travel,
+    predict,
+    travel_minutes_per_contact_hour,
+)
 from solver.travel_fit import ape, run
 
-INSTANCES = ("tiny", "shire", "city", "county", "wiltshire", "birmingham")
+INSTANCES = ("tiny", "shire", "city", "county", "wiltshire", "birmingham", "kent")
 
 
 def error_tables(record: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -50,18 +60,34 @@ def error_tables(record: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def market_table() -> pd.DataFrame:
+    """Each shipped instance's current market: every incumbent over the areas it serves, at its share
+    of each, its travel per contact hour and the miles per visit that travel drives (the road
+    model's speeds, less each visit's fixed part and access time), hours-weighted."""
+    low, high = PUBLISHED_MINUTES_PER_CONTACT_HOUR
     rows = []
     for name in INSTANCES:
         instance = load_instance(ROOT / "instances" / name)
         sizes = area_sizes_km2(instance)
-        travel = incumbent_travel(instance)
-        rows.append({"instance": name, "incumbents": len(travel),
-                     "travel min/h (hours-weighted)": np.average(travel["travel_minutes_per_contact_hour"],
-                                                                  weights=travel["hours_per_week"]),
-                     "one provider per area": np.average(
+        travel = incumbent_travel(instance).set_index("provider_id")
+        held = instance.incumbency[instance.incumbency["hours_per_week"] > 0].groupby("provider_id")["area_id"]
+        miles = [lot_assumptions(instance, list(held.get_group(p)), t).miles
+                 * mean_visit_minutes(instance, list(held.get_group(p))) / 60
+                 for p, t in travel["travel_minutes_per_contact_hour"].items()]
+        minutes = np.average(travel["travel_minutes_per_contact_hour"], weights=travel["hours_per_week"])
+        rows.append({"instance": name, "kind": "real" if instance.crs == GRID_CRS else "synthetic",
+                     "incumbents": len(travel), "travel min/h": minutes,
+                     "miles/visit": np.average(miles, weights=travel["hours_per_week"]),
+                     "in 8-20": low <= minutes <= high,
+                     "one provider per area min/h": np.average(
                          [travel_minutes_per_contact_hour(instance, [a], 1.0, sizes) for a in instance.area_ids],
                          weights=instance.areas["care_hours_per_week"])})
     return pd.DataFrame(rows)
+
+
+def mean_visit_minutes(instance, areas: list[str]) -> float:
+    table = instance.areas.loc[areas]
+    minutes = (table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1)
+    return float(np.average(minutes, weights=table["care_hours_per_week"].clip(lower=1e-9)))
 
 
 def main() -> None:
@@ -82,7 +108,8 @@ def main() -> None:
     print()
     print(groups.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
     print("\nCurrent market of each shipped instance (each incumbent over the areas it serves, at its share of "
-          "each), beside one provider serving each area alone; published: 8-20, 12 urban base case")
+          "each), beside one provider serving each area alone; published: 8-20 paid minutes per contact hour, 12 "
+          "an urban base case, about 3 miles per visit (../shared/domain.md §3)")
     print(market_table().to_string(index=False, float_format=lambda x: f"{x:.1f}"))
 
 

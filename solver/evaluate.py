@@ -17,13 +17,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .care_cost import award_table, lot_travel_cost_per_week, pay_summary
 from .design.awards import incumbency_by_lot
 from .design.config import DesignConfig
-from .design.contract import TERMS, WEEKS_PER_YEAR, Market, Outcome, Terms, dispatch, market_of
+from .design.contract import (
+    TERMS,
+    WEEKS_PER_YEAR,
+    Market,
+    Outcome,
+    Terms,
+    dispatch,
+    market_of,
+)
 from .design.result import Design
 from .instance import Instance
 from .metrics import hhi
-from .travel import area_sizes_km2, lot_travel_cost_per_week, lot_travel_minutes
+from .travel import area_sizes_km2, lot_travel_minutes
 
 WHOSE = {
     "block": "council", "framework": "council", "residual": "council (residual market)", "contracts": "council",
@@ -75,6 +84,8 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
     rural_demand = float(instance.expected_demand()[rural].sum())
     rural_unmet = float(probability @ (normal.unmet @ market.rural_share))
     worst = worst_failure(failures, scenarios[market.base])
+    award_pay = award_table(instance, market, design, terms, normal, travel)
+    pay = pay_summary(instance, design, award_pay, travel)
     kpis = {
         "expected_cost_gbp_per_year": round(total, 2),
         "cost_terms_gbp_per_year": {t: round(v, 2) for t, v in terms_by_year.items()},
@@ -101,12 +112,22 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
         "failures": failures.round(2).to_dict(orient="records"),
         "worst_single_failure": worst,
         "rural_hours_met_share": round(1 - rural_unmet / rural_demand, 4) if rural_demand > 0 else 1.0,
-        "lots": lot_table(instance, market, design, terms, normal, travel).to_dict(orient="records"),
+        "lots": [row | pay["lots"][row["lot"]] for row in
+                 lot_table(instance, market, design, terms, normal, travel).to_dict(orient="records")],
+        "pay": pay["design"],
+        "award_pay": award_pay.to_dict(orient="records"),
+        "low_bids": low_bids(award_pay),
     }
     model_terms = (design.solve or {}).get("objective_terms_gbp_per_year")
     if model_terms:
         kpis["reconciliation"] = reconciliation(model_terms, kpis["cost_terms_gbp_per_year"])
     return kpis
+
+
+def low_bids(award_pay: pd.DataFrame) -> list[dict[str, Any]]:
+    """Awards whose income per contact hour is below the lot's cost of care, lowest first."""
+    low = award_pay[award_pay["below_cost_of_care"]].sort_values("shortfall_per_contact_hour", ascending=False)
+    return low.to_dict(orient="records")
 
 
 def provider_volumes(market: Market, terms: Terms, normal: Outcome) -> pd.Series:
@@ -226,6 +247,5 @@ def lot_table(instance: Instance, market: Market, design: Design, terms: Terms, 
             "expected_residual_hours_per_week": round(float(residual[l]), 1),
             "expected_unmet_hours_per_week": round(float(unmet[l]), 1),
             "reserved_headroom_hours_per_week": round(float(terms.headroom[mine].sum()), 1),
-            "travel_minutes_per_contact_hour": round(travel[lot.lot], 1),
         })
     return pd.DataFrame(rows)

@@ -3,10 +3,12 @@ of its clients, and what it costs.
 
 The estimate is the continuous approximation (Beardwood-Halton-Hammersley) fitted on routing runs:
 a round through N visits scattered over A km² is about 0.7124·sqrt(N·A) km long; summed area by
-area (density is uneven), at a road detour factor and speeds by rurality, and divided by a
-window's visits, that gives base_h, the approximation's travel minutes per contact hour. Routed
-lot-days (solver/rounds: care plans with a ±30-minute tolerance, split shifts, a five-day rota,
-clients kept with the carers they know) then fit
+area (density is uneven), at the road model's detour factor and speeds by rurality
+(solver/roads.py), and divided by a window's visits, that is the round's driving; each visit adds
+the road model's fixed minutes of a trip and the access time (parking, the walk to the door).
+Per contact hour, that is base_h, the approximation's travel minutes per contact hour. Routed
+lot-days (solver/rounds, on the same road model: care plans with a ±30-minute tolerance, split
+shifts, a five-day rota, clients kept with the carers they know) then fit
 
     log(routed) = log_c + a·log(base_h) + b_n·log(N)
 
@@ -36,13 +38,11 @@ import pandas as pd
 
 from .instance import Instance
 from .instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
+from .roads import ACCESS_MINUTES, DETOUR_FACTOR, SPEED_KMH, fixed_minutes_per_trip
 
 PUBLISHED_MINUTES_PER_CONTACT_HOUR = (8.0, 20.0)  # paid travel, test range; 12 urban base case (domain.md §3)
 BHH_CONSTANT = 0.7124
-DETOUR_FACTOR = 1.3
-SPEED_KMH = {"urban": 18.0, "town": 25.0, "rural": 32.0}
 WINDOWS_PER_DAY = 4
-EMPLOYER_ON_COST = 1.25  # employer NI, pension and holiday on travel pay
 KM_PER_MILE = 1.609344
 FIT_PATH = Path(__file__).resolve().parent / "data" / "travel_fit.json"
 FEATURES = ("log_base_h", "log_n")  # with an intercept, log_c
@@ -87,10 +87,13 @@ def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray
     mean_visit = float(weights @ minutes)
     speeds = table["rurality"].map(SPEED_KMH).to_numpy(dtype=float)
     own = np.array([sizes[a] for a in areas]) * per_window
-    base_h = float(DETOUR_FACTOR * BHH_CONSTANT * np.sum(np.sqrt(own) / speeds) / n * 60 * 60 / mean_visit)
+    driving = float(DETOUR_FACTOR * BHH_CONSTANT * np.sum(np.sqrt(own) / speeds) / n * 60 * 60 / mean_visit)
+    stops = stop_minutes_per_contact_hour(instance, areas, share)
+    base_h = driving + stops
     return {"areas": len(areas), "share": float(weights @ share), "area_km2": float(sum(sizes[a] for a in areas)),
             "visits_per_window": n, "speed_kmh": float(weights @ speeds), "mean_visit_minutes": mean_visit,
             "rural_share": float(weights[(table["rurality"] == "rural").to_numpy()].sum()),
+            "driving_h": driving, "stops_h": stops,
             "base_h": base_h, "log_base_h": _log(base_h), "log_n": _log(n)}
 
 
@@ -143,27 +146,29 @@ def incumbent_travel(instance: Instance) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["provider_id", "hours_per_week", "travel_minutes_per_contact_hour"])
 
 
-def travel_cost_per_week(instance: Instance, areas: list[str], minutes_per_contact_hour: float) -> float:
-    """Carers' paid travel time (at the National Living Wage with on-costs) plus mileage, £/week,
-    for the areas' care hours at the given travel per contact hour."""
+def road_speed_kmh(instance: Instance, areas: list[str]) -> float:
+    """The areas' road speed beyond each trip's fixed part (solver/roads.py), from their rurality:
+    the speed of their minutes per km weighted by care hours (a harmonic mean)."""
     table = instance.areas.loc[areas]
-    hours = float(table["care_hours_per_week"].sum())
-    travel_hours = hours * minutes_per_contact_hour / 60
-    speed = float((table["care_hours_per_week"] * table["rurality"].map(SPEED_KMH)).sum() / max(hours, 1e-9))
-    policy = instance.policy
-    return (travel_hours * policy["national_living_wage_gbp_per_hour"] * EMPLOYER_ON_COST
-            + travel_hours * speed / KM_PER_MILE * policy["mileage_rate_gbp_per_mile"])
+    hours = table["care_hours_per_week"].to_numpy(dtype=float)
+    weights = hours / hours.sum() if hours.sum() > 0 else np.full(len(hours), 1 / max(len(hours), 1))
+    return 1 / float(weights @ (1 / table["rurality"].map(SPEED_KMH).to_numpy(dtype=float)))
+
+
+def stop_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0) -> float:
+    """Travel minutes per contact hour that are not driving: each visit's fixed part of a trip and
+    access time (solver/roads.py), weighted by the provider's care hours (its share of each area's),
+    over the visits of a contact hour."""
+    table = instance.areas.loc[areas]
+    hours = np.broadcast_to(np.asarray(share, dtype=float), (len(areas),)) * table["care_hours_per_week"].to_numpy(
+        dtype=float)
+    weights = hours / hours.sum() if hours.sum() > 0 else np.full(len(hours), 1 / max(len(hours), 1))
+    per_stop = table["rurality"].map(fixed_minutes_per_trip).to_numpy(dtype=float) + ACCESS_MINUTES
+    minutes = (table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).to_numpy()
+    return float(weights @ per_stop) * 60 / float(weights @ minutes)
 
 
 def lot_travel_minutes(instance: Instance, areas: list[str], providers: int,
                        sizes: dict[str, float] | None = None) -> float:
     """A lot's travel per contact hour when `providers` share it evenly (0 with none)."""
     return travel_minutes_per_contact_hour(instance, areas, 1 / providers, sizes) if providers > 0 else 0.0
-
-
-def lot_travel_cost_per_week(instance: Instance, areas: list[str], providers: int,
-                             sizes: dict[str, float] | None = None) -> float:
-    """Carers' travel cost of a lot that `providers` share evenly, £/week: how the award model and
-    the evaluation both price it."""
-    return travel_cost_per_week(instance, areas, lot_travel_minutes(instance, areas, providers, sizes))
-

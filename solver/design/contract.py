@@ -40,7 +40,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..instance import Instance
-from ..travel import EMPLOYER_ON_COST, KM_PER_MILE, SPEED_KMH
+from ..rounds.pay import PriceAssumptions, travel_cost_per_contact_hour
+from ..travel import DETOUR_FACTOR, KM_PER_MILE, SPEED_KMH
 from .config import DesignConfig
 from .result import Award, Design
 
@@ -112,9 +113,12 @@ def build_market(instance: Instance, config: DesignConfig, lots: list[list[str]]
     rural = np.array([lot_rural_share(instance, areas) for areas in lots])
     share, distance = _residual_reach(instance, config, lots)
     policy = instance.policy
-    speed = SPEED_KMH["rural"]
-    per_km = 2 * (policy["mileage_rate_gbp_per_mile"] / KM_PER_MILE
-                  + policy["national_living_wage_gbp_per_hour"] * EMPLOYER_ON_COST / speed) / CONTACT_HOURS_PER_SHIFT
+    # an hour of carers' travel at the NLW with the build-up's on-costs, no mileage (rounds/pay.py)
+    hour = travel_cost_per_contact_hour(PriceAssumptions(
+        pay_rate=float(policy["national_living_wage_gbp_per_hour"]), travel_minutes_per_contact_hour=60.0,
+        waiting_minutes_per_contact_hour=0.0, miles_per_contact_hour=0.0))
+    per_km = 2 * DETOUR_FACTOR * (policy["mileage_rate_gbp_per_mile"] / KM_PER_MILE
+                                  + hour / SPEED_KMH["rural"]) / CONTACT_HOURS_PER_SHIFT
     price = np.where(share > 0, framework[:, None] * (1 + config.volume.spot_premium) + per_km * distance, np.inf)
     probability = instance.probabilities.to_numpy(dtype=float)
     # half the exit rate, capped so the base scenario's worlds without a failure keep half its weight

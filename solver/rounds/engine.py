@@ -2,7 +2,7 @@
 
 auto: PyVRP, which searches far better on plain time windows (../shared/design.md), unless the
 problem has rules only OR-Tools models (double-handed visits, breaks, working-time limits,
-same-carer preferences).
+same-carer preferences, or the hard rule that keeps clients with the carers they know).
 both: every engine that can model the problem, sharing the time limit one after the other; the
 validator, not the engines, decides which answer is feasible, then the lower travel wins.
 Either way the day is first split into independent parts (decompose.py), large ones cut into

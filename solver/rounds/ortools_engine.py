@@ -4,7 +4,9 @@ Models time windows, service times, shifts, capacities, working-time budgets (a 
 counts visits and travel between them, not the legs from and to home), breaks (the time
 dimension's break intervals, which may interrupt travel or waiting but not a visit) and
 double-handed visits (two copies of the visit on different carers whose start times are equal)
-and same-carer preferences (each visit by a carer its client does not know costs a penalty).
+and continuity of carer: each visit by a carer its client does not know costs the problem's
+continuity penalty, or, when that penalty is infinite (no travel saving outweighs a stranger), is
+not allowed at all (the carers a visit prefers are its only allowed vehicles).
 
 Every visit may be dropped at a prohibitive price, so the search always has a solution to improve
 and an over-full day comes back with its unserved visits named rather than with nothing; a time
@@ -17,6 +19,7 @@ many moves fit, so two runs can differ when the machine is busier or quieter.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 
@@ -24,6 +27,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from . import ticks
+from .decompose import could_serve
 from .problem import Problem, Solution, build_route, total_travel
 
 NAME = "ortools"
@@ -96,18 +100,19 @@ def _model(problem: Problem, nodes: _Nodes):
             routing.RegisterTransitMatrix(work.tolist()), 0,
             [horizon if c.max_working is None else ticks.down(c.max_working) for c in carers], True, "work")
 
+    hard = math.isinf(problem.continuity_penalty)
     if problem.has_preferences:
-        _prefer_known_carers(problem, routing, nodes)
+        (_only_known_carers if hard else _prefer_known_carers)(problem, routing, manager, nodes)
     breaks = _add_breaks(problem, routing, manager, time_dim, nodes)
     _synchronise(routing, manager, time_dim, nodes)
     # above any possible travel and continuity total
-    drop_penalty = (int(cost.max()) + 1 + ticks.up(problem.continuity_penalty)) * (len(nodes) + 1)
+    drop_penalty = (int(cost.max()) + 1 + (0 if hard else ticks.up(problem.continuity_penalty))) * (len(nodes) + 1)
     for node in range(nodes.carers, len(nodes)):
         routing.AddDisjunction([manager.NodeToIndex(node)], drop_penalty)
     return manager, routing, time_dim, breaks, drop_penalty
 
 
-def _prefer_known_carers(problem: Problem, routing, nodes: _Nodes) -> None:
+def _prefer_known_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
     """A dimension counting, per carer, the visits it serves whose client prefers other carers;
     each costs continuity_penalty through the dimension's span cost (it starts at zero)."""
     visits = [problem.visits[i] for i in nodes.visit[nodes.carers:]]
@@ -117,6 +122,21 @@ def _prefer_known_carers(problem: Problem, routing, nodes: _Nodes) -> None:
     routing.AddDimensionWithVehicleTransits(transits, 0, len(nodes), True, "continuity")
     continuity = routing.GetDimensionOrDie("continuity")
     continuity.SetSpanCostCoefficientForAllVehicles(ticks.up(problem.continuity_penalty))
+
+
+def _only_known_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
+    """The hard rule: a visit's copies may go only to the shifts it prefers that could serve it
+    (decompose.could_serve); the node's vehicle variable is limited to them, or -1 for unperformed,
+    since SetAllowedVehiclesForIndex's Python wrapper rejects every list in OR-Tools 9.15. A
+    double-handed visit with one such person has that person for its first copy and anyone for its
+    second; a visit with none (its people off duty, or working another piece) is open to all."""
+    able = could_serve(problem)
+    for node in range(nodes.carers, len(nodes)):
+        k = nodes.visit[node]
+        copy = int(node > nodes.carers and nodes.visit[node - 1] == k)
+        allowed = [v for v, c in enumerate(problem.carers) if able[v, k] and c.id in problem.visits[k].preferred]
+        if len({problem.carers[v].who for v in allowed}) > copy:
+            routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
 
 
 def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[str, pywrapcp.IntervalVar]:

@@ -14,6 +14,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from ..roads import straight_km
+
 EPS = 1e-6  # minutes: tolerance for comparing times
 
 
@@ -69,10 +71,10 @@ class Carer:
 
 
 def travel_minutes(xy_km: np.ndarray, detour: float, speed_kmh: float) -> np.ndarray:
-    """Road travel minutes between points: straight-line km × detour factor at an average speed."""
-    xy = np.asarray(xy_km, dtype=float)
-    km = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
-    return km * detour * 60.0 / speed_kmh
+    """Plain travel minutes between points, straight-line km × detour at one speed, with no fixed part or
+    access time: for problems built by hand, whose minutes are meant to follow the geometry. Care rounds
+    take theirs from the road model (solver.roads.travel_minutes)."""
+    return straight_km(xy_km) * detour * 60.0 / speed_kmh
 
 
 @dataclass

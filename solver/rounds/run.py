@@ -18,8 +18,8 @@ from ..instance.schema import PAYMENT_BASES
 from ..report import frame_table
 from .continuity import CONTINUITY_PENALTY_MINUTES, carers_per_client, route_days
 from .measures import carer_weeks
-from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, check_pay, direct_cost_per_contact_hour,
-                  price_per_contact_hour, provider_income)
+from .pay import (PAY_PRACTICES, CarerWeek, PriceAssumptions, affordable_pay, check_pay,
+                  direct_cost_per_contact_hour, price_per_contact_hour, provider_income)
 from .plot import plot_lot
 from .problem import Problem, Solution
 from .staffing import Shortfall, after_routing, check_days
@@ -95,13 +95,14 @@ def carer_table(lots: list[LotRounds], pay_rate: float, nlw: float) -> pd.DataFr
         for who, week in lot.weeks.items():
             row = {"lot": lot.lot, "carer": who, "visits": len(week.contact_minutes), "contact_min": week.contact,
                    "travel_min": week.travel_minutes, "home_travel_min": week.home_travel_minutes,
-                   "waiting_min": week.waiting_minutes, "miles": week.miles,
+                   "waiting_min": week.waiting_minutes, "counted_waiting_min": week.counted_waiting_minutes,
+                   "miles": week.miles,
                    "travel_min_per_contact_hour": per_contact_hour(week.travel_minutes, week.contact)}
             for practice in PAY_PRACTICES:
                 check = check_pay(week, practice, pay_rate, nlw)
                 row |= {f"pay_{practice}": check.pay, f"effective_hourly_{practice}": check.effective_hourly,
                         f"breach_{practice}": check.breach,
-                        f"unpaid_travel_min_{practice}": check.unpaid_travel_minutes}
+                        f"unpaid_working_min_{practice}": check.unpaid_working_minutes}
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -127,6 +128,7 @@ def lot_table(lots: list[LotRounds], carers: pd.DataFrame) -> pd.DataFrame:
                "shifts_worked": max((len(s.routes) for _, s in lot.days), default=0),
                "contact_min": lot.contact, "travel_min": lot.total("travel_minutes"),
                "home_travel_min": lot.total("home_travel_minutes"), "waiting_min": lot.total("waiting_minutes"),
+               "counted_waiting_min": lot.total("counted_waiting_minutes"),
                "miles": lot.total("miles"),
                "travel_min_per_contact_hour": per_contact_hour(lot.total("travel_minutes"), lot.contact),
                "carers_per_client": carers_per_client(lot.days), "violations": len(lot.violations),
@@ -141,6 +143,8 @@ def lot_price(lot: LotRounds, pay_rate: float, mileage_rate: float) -> PriceAssu
     """The Homecare Association-style price assumptions with this lot's routed travel and mileage."""
     return PriceAssumptions(pay_rate=pay_rate,
                             travel_minutes_per_contact_hour=per_contact_hour(lot.total("travel_minutes"), lot.contact),
+                            waiting_minutes_per_contact_hour=per_contact_hour(lot.total("counted_waiting_minutes"),
+                                                                              lot.contact),
                             miles_per_contact_hour=per_contact_hour(lot.total("miles"), lot.contact),
                             mileage_rate=mileage_rate)
 
@@ -148,7 +152,8 @@ def lot_price(lot: LotRounds, pay_rate: float, mileage_rate: float) -> PriceAssu
 def payment_table(lots: list[LotRounds], policy: dict, pay_rate: float) -> pd.DataFrame:
     """Per lot and payment basis: the provider's income at the council rate against the cost of
     care (direct cost, i.e. the minimum wage for all working time with on-costs and mileage, and the
-    full price with running costs and surplus) at the lot's own travel."""
+    full price with running costs and surplus) at the lot's own travel, and the hourly pay for all
+    working time that the income affords (pay.affordable_pay)."""
     rate = float(policy["council_rate_gbp_per_hour"])
     rows = []
     for lot in lots:
@@ -160,7 +165,8 @@ def payment_table(lots: list[LotRounds], policy: dict, pay_rate: float) -> pd.Da
             rows.append({"lot": lot.lot, "basis": basis, "current": basis == policy["payment_basis"],
                          "council_rate": rate, "income_gbp": income, "income_per_contact_hour": per_hour,
                          "direct_cost_per_contact_hour": direct, "price_per_contact_hour": price,
-                         "below_direct_cost": per_hour < direct, "below_price": per_hour < price})
+                         "below_direct_cost": per_hour < direct, "below_price": per_hour < price,
+                         "affordable_pay_per_working_hour": affordable_pay(per_hour, assumptions)})
     return pd.DataFrame(rows)
 
 
@@ -189,19 +195,23 @@ VISIT_COLUMNS = ["visits", "served", "unserved", "served_in_violation", "double_
                  "carers_short", "shifts_worked"]
 SHORT = {"served_in_violation": "in breach", "carers_short": "carers short", "double_handed": "2-handed",
          "carers_needed": "carers", "shifts_worked": "shifts", "contact_min": "contact", "travel_min": "travel",
-         "home_travel_min": "home", "waiting_min": "waiting", "travel_min_per_contact_hour": "travel/ch",
+         "home_travel_min": "home", "waiting_min": "waiting", "counted_waiting_min": "waiting worked",
+         "travel_min_per_contact_hour": "travel/ch",
          "carers_per_client": "carers/client", "breaches_contact_only": "breach c-only",
-         "breaches_travel_paid": "breach t-paid",
+         "breaches_travel_paid": "breach t-paid", "breaches_working_time_paid": "breach w-paid",
          "effective_hourly_contact_only": "£/h c-only", "breach_contact_only": "breach c-only",
          "effective_hourly_travel_paid": "£/h t-paid", "breach_travel_paid": "breach t-paid",
+         "effective_hourly_working_time_paid": "£/h w-paid", "breach_working_time_paid": "breach w-paid",
          "income_gbp": "income", "income_per_contact_hour": "£/ch", "direct_cost_per_contact_hour": "direct £/ch",
-         "price_per_contact_hour": "price £/ch", "below_direct_cost": "< direct", "below_price": "< price"}
+         "price_per_contact_hour": "price £/ch", "below_direct_cost": "< direct", "below_price": "< price",
+         "affordable_pay_per_working_hour": "affords £/wh"}
 
 
 def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: float, nlw: float,
                  council_rate: float) -> None:
     """The tables, headings shortened: minutes, c-only = paid for contact time only, t-paid = travel
-    between visits paid too, ch = contact hour."""
+    between visits paid too, w-paid = all working time paid (counted waiting too), ch = contact
+    hour, wh = working hour."""
     money = "£{:,.2f}"
     lots = tables["lots"].set_index("lot")
     console.print(frame_table(lots[VISIT_COLUMNS].rename(columns=SHORT),
@@ -213,16 +223,18 @@ def print_rounds(console: Console, tables: dict[str, pd.DataFrame], pay_rate: fl
                                                           "time; home = to and from home, not working time)",
                               {"travel/ch": "{:.1f}", "carers/client": "{:.2f}"}, index_name="lot"))
     carers = tables["carers"].set_index("carer")[
-        ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "miles",
-         "effective_hourly_contact_only", "breach_contact_only", "effective_hourly_travel_paid",
-         "breach_travel_paid"]].rename(columns=SHORT)
+        ["lot", "visits", "contact_min", "travel_min", "home_travel_min", "waiting_min", "counted_waiting_min",
+         "miles", *(f"{k}_{p}" for p in PAY_PRACTICES for k in ("effective_hourly", "breach"))]].rename(columns=SHORT)
     console.print(frame_table(carers, f"Carers: pay per working hour at £{pay_rate:.2f} per paid hour, paid for "
-                                      f"contact only or for travel too; breach = below the NLW £{nlw:.2f}",
-                              {"miles": "{:,.1f}", "£/h c-only": money, "£/h t-paid": money}, index_name="carer"))
+                                      "contact only, for travel too, or for all working time (waiting worked = "
+                                      f"gaps counted as working time); breach = below the NLW £{nlw:.2f}",
+                              {"miles": "{:,.1f}", "£/h c-only": money, "£/h t-paid": money, "£/h w-paid": money},
+                              index_name="carer"))
     payment = tables["payment"].set_index("lot").drop(columns=["council_rate"]).rename(columns=SHORT)
     console.print(frame_table(payment, f"Provider income at the council rate £{council_rate:.2f} under each payment "
                                        "basis against the cost of care at the lot's travel (£/ch = per contact hour)",
-                              {k: money for k in ("income", "£/ch", "direct £/ch", "price £/ch")}, index_name="lot"))
+                              {k: money for k in ("income", "£/ch", "direct £/ch", "price £/ch", "affords £/wh")},
+                              index_name="lot"))
 
 
 VIOLATIONS_SHOWN = 10

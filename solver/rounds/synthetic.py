@@ -13,7 +13,8 @@ import math
 
 import numpy as np
 
-from .problem import BreakWindow, Carer, Problem, Visit, travel_minutes
+from ..roads import travel_minutes
+from .problem import BreakWindow, Carer, Problem, Visit
 
 WINDOWS = {"morning": (420, 600), "lunch": (720, 840), "tea": (960, 1080), "bed": (1140, 1320)}
 WINDOW_SHARE = (0.35, 0.25, 0.20, 0.20)
@@ -22,10 +23,10 @@ DURATION_SHARE = (0.10, 0.65, 0.15, 0.10)
 VISITS_PER_CLIENT = (1, 2, 3, 4)
 VISITS_PER_CLIENT_SHARE = (0.15, 0.25, 0.25, 0.35)
 PIECES = {"am": (390, 870, ("morning", "lunch")), "pm": (930, 1350, ("tea", "bed"))}  # 06:30-14:30, 15:30-22:30
-DETOUR, SPEED_KMH = 1.3, 25.0  # as solver/travel.py for a town
+RURALITY = "town"  # the road model's class (solver/roads.py)
 # Spread of a 300-visit day; a day of n visits covers n/300 times the area, so that every size has
-# the same density. Optimised rounds then need about 5-8 paid travel minutes per contact hour
-# (100-800 visits), under domain.md's 8-20 for real rounds, which are not optimised.
+# the same density. Optimised rounds then need about 15-16 paid travel minutes per contact hour
+# (100 and 300 visits, 5 s each, with the road model's fixed part and access time), within domain.md's 8-20.
 TOWN_SHARE, TOWN_SD_KM, LOT_RADIUS_KM, VISITS_AT_THAT_SPREAD = 0.7, 4.5, 20.0, 300
 TRAVEL_GUESS_MINUTES = 10.0  # per visit, for sizing the workforce only
 STAFFING_SLACK = 1.25
@@ -68,5 +69,5 @@ def lot_day(n_visits: int, seed: int = 0, double_handed_share: float = 0.1, brea
                     break_window=MORNING_BREAK if breaks and piece == "am" else None, person=f"p{i:03d}")
               for i in range(people) for piece, (start, end, _) in PIECES.items() if i < carers_needed[piece]]
     xy = np.vstack([_places(rng, client, scale), homes])
-    return Problem(visits=visits, carers=carers, travel=travel_minutes(xy, DETOUR, SPEED_KMH), coordinates=xy,
+    return Problem(visits=visits, carers=carers, travel=travel_minutes(xy, RURALITY), coordinates=xy,
                    name=f"lot-day {n_visits} visits, seed {seed}")

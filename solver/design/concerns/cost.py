@@ -4,15 +4,16 @@ let, carers' travel, and any quality credit of a cost/quality evaluation, in £ 
 
 Travel depends on how many providers share a lot: each covers the same ground with fewer clients
 (solver/travel.py). A lot's travel is priced as if its k providers split it evenly, chosen by one
-binary per possible k; the evaluation prices it the same way (`travel.lot_travel_cost_per_week`)."""
+binary per possible k; the evaluation prices it the same way (`care_cost.lot_travel_cost_per_week`)."""
 
 from __future__ import annotations
 
 import pulp
 
+from ...care_cost import lot_travel_cost_per_week
+from ...travel import area_sizes_km2
 from ..awards import AwardModel
 from ..contract import WEEKS_PER_YEAR
-from ...travel import area_sizes_km2, lot_travel_cost_per_week
 
 
 def add(model: AwardModel) -> None:
