@@ -17,6 +17,7 @@ from .instance import InputError, Problem, load_instance
 from .instance.summary import by_rurality, headline, market_shares
 from .metrics import concentration_band, hhi
 from .report import frame_table
+from .roads import SPEED_KMH
 
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
@@ -82,6 +83,11 @@ def cmd_design(args: argparse.Namespace) -> int:
     from .run import prepared, run
 
     instance = load_instance(args.instance)
+    bids = None
+    if args.before_bids:
+        from .pre_tender import estimated_bids, with_bids
+        bids = estimated_bids(instance)
+        instance = with_bids(instance, bids)
     config = prepared(instance, args.config or DesignConfig(), lambda config: override_solver(config, args))
     with out.status(f"optimising {instance.name} under {config.name} (time limit {config.solver.time_limit:g} s)") as status:
         result = run(instance, config, progress=status.update)
@@ -90,6 +96,9 @@ def cmd_design(args: argparse.Namespace) -> int:
         return {"infeasible": EXIT_INFEASIBLE, "invalid": EXIT_BAD_INPUT}.get(result.status, 1)
     written = write_outputs(instance, result.design, args.out)
     print_design(out, instance, result.design)
+    if bids is not None:
+        from .report import print_before_bids
+        written += print_before_bids(out, instance, config, result.design, bids, args.out)
     out.print(f"wrote {args.out}/{', '.join(written)}", highlight=False)
     return 0
 
@@ -112,7 +121,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare, comparison_table, print_comparison
+    from .compare import RULE_SECONDS, compare, comparison_table, print_comparison
     from .design.config import load_config
     from .reports import write_reports
     from .stress import StressSettings
@@ -129,9 +138,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     with out.status(f"comparing {len(args.configs)} design(s) on {instance.name}") as status:
         candidates = compare(instance, args.configs, args.current, load_config(args.current_config),
                              adjust=lambda config: override_solver(config, args), settings=settings,
-                             progress=status.update)
+                             rule_seconds=None if args.no_rule_costs else RULE_SECONDS, progress=status.update)
     table = comparison_table(instance, candidates)
-    print_comparison(out, instance, table, settings)
+    print_comparison(out, instance, table, settings, candidates)
     for candidate in candidates:
         if candidate.failure:
             err.print(f"[red]{candidate.name}: {candidate.status}[/red] ({candidate.source})\n{candidate.failure}",
@@ -142,7 +151,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if any(c.design is not None for c in candidates) else EXIT_INFEASIBLE
 
 
-DEFAULT_SPEED_KMH = 25.0
+DEFAULT_SPEED_KMH = round(SPEED_KMH["town"], 1)  # the road model's (solver/roads.py)
 
 
 def rounds_option_problems(args: argparse.Namespace) -> list[Problem]:
@@ -162,10 +171,26 @@ def rounds_option_problems(args: argparse.Namespace) -> list[Problem]:
     return problems
 
 
+def on_roads(make_day: Callable, speed_kmh: float) -> Callable:
+    """The days of visit files without a travel matrix, their travel from the road model at the given speed
+    (fixed part and access time included) rather than read_days' plain straight-line minutes."""
+    from dataclasses import replace
+
+    from .roads import travel_minutes
+    from .rounds import Problem as RoundsProblem
+
+    def on_roads_day(day: int) -> RoundsProblem:
+        plain = make_day(day)
+        return replace(plain, travel=travel_minutes(plain.coordinates, speed_kmh))
+
+    return on_roads_day
+
+
 def cmd_rounds(args: argparse.Namespace) -> int:
     from .rounds import UnsupportedProblem
     from .rounds.from_csv import read_days
-    from .rounds.lot_day import lot_day, lot_speed_kmh
+    from .rounds.lot_day import lot_day
+    from .travel import road_speed_kmh
     from .rounds.run import (carer_table, lot_table, payment_table, print_rounds, print_verdict, route_lot,
                              select_lots, write_rounds)
     from .rounds.staffing import impossible_visits
@@ -176,12 +201,12 @@ def cmd_rounds(args: argparse.Namespace) -> int:
     instance = load_instance(args.instance)
     if args.visits is not None:
         speed = args.speed_kmh or DEFAULT_SPEED_KMH
-        days = {args.lot or "rounds": ([], read_days(args.visits, args.carers, args.travel_matrix, speed,
-                                                     name=args.lot or "rounds"), speed)}
+        make_day = read_days(args.visits, args.carers, args.travel_matrix, speed, name=args.lot or "rounds")
+        days = {args.lot or "rounds": ([], make_day if args.travel_matrix else on_roads(make_day, speed), speed)}
     else:
         days = {lot: (areas, lambda d, lot=lot, areas=areas: lot_day(instance, areas, args.seed, d,
                                                                      f"{lot} day {d + 1}", args.share),
-                      lot_speed_kmh(instance, areas))
+                      road_speed_kmh(instance, areas))
                 for lot, areas in select_lots(instance, args.design, args.lot, args.areas).items()}
     planned = {lot: [make_day(d) for d in range(args.days)] for lot, (_, make_day, _) in days.items()}
     empty = [lot for lot, problems in planned.items() if not any(p.visits for p in problems)]
@@ -390,6 +415,10 @@ def build_parser() -> argparse.ArgumentParser:
                           "(default: by model size, 10-500)")
     sub.add_argument("--gap", type=float, default=None, help="relative gap at which to stop (default 0.01)")
     sub.add_argument("--seed", type=int, default=None, help="solver and heuristic seed")
+    sub.add_argument("--before-bids", action="store_true",
+                     help="design before the bids are in: bids estimated from the cost of care (any in the "
+                          "providers file are set aside); writes each lot's indicative price, expected bidders and "
+                          "the chance of none (lot_prices.csv) and the estimated bids (estimated_bids.csv)")
 
     sub = command("evaluate", cmd_evaluate, "Score a design file (optimised or hand-written, e.g. the council's "
                   "current arrangement) with the same KPIs as every other design.",
@@ -421,6 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--draws", type=COUNT, default=500, help="stress-test draws per design (default 500)")
     sub.add_argument("--exit-rate", type=PROBABILITY, default=None,
                      help="chance an awarded provider exits within the year (default 0.13; 0.10-0.17 observed)")
+    sub.add_argument("--no-rule-costs", action="store_true",
+                     help="skip what each rule costs (one award re-solve per rule a design sets, on its lots)")
     sub = command("rounds", cmd_rounds, "Route one lot's days of care rounds (clients scattered in their areas, "
                   "visits in the morning, lunch, tea and bed windows, split-shift carers), check them with the "
                   "independent validator, and report per lot and per carer the visits, contact, travel, waiting and "
@@ -441,10 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="carers' shifts for --visits (CSV: carer_id, home_x_km, home_y_km, shift_start, shift_end"
                           "[, max_working_minutes, break_earliest, break_latest, break_minutes, days])")
     sub.add_argument("--travel-matrix", type=Path,
-                     help="travel minutes between client and carer ids for --visits (default: straight line "
-                          "x 1.3 at --speed-kmh)")
+                     help="travel minutes between client and carer ids for --visits (default: the road model, "
+                          "solver/roads.py: a fixed part, straight-line km at --speed-kmh and the access time)")
     sub.add_argument("--speed-kmh", type=number(above=0), default=None,
-                     help=f"road speed for --visits without a matrix, and for mileage (default {DEFAULT_SPEED_KMH:g})")
+                     help=f"road speed beyond a trip's fixed part, for --visits without a matrix, and for mileage "
+                          f"(default {DEFAULT_SPEED_KMH:g}, the road model's for a town)")
     sub.add_argument("--lot", default=None, help="lot of the design to route (or the name of --areas)")
     sub.add_argument("--days", type=COUNT, default=1,
                      help="consecutive days to route: the same care plans, the carers on the day's rota, later "

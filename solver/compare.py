@@ -14,21 +14,34 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 
+from . import years
 from .design.config import DesignConfig, with_valuation
 from .design.result import read_design
 from .evaluate import evaluate
 from .instance import InputError, Instance
-from .report import PRICE_BESIDE_PUBLISHED, TRAVEL_BESIDE_PUBLISHED, frame_table
+from .instance.schema import PAYMENT_BASES
+from .report import (
+    PAY_FORMATS,
+    PAY_HEADINGS,
+    PAY_METHOD,
+    PRICE_BESIDE_PUBLISHED,
+    TRAVEL_BESIDE_PUBLISHED,
+    frame_table,
+)
+from .rule_costs import rule_costs
 from .run import Run, given, prepared, run
 from .stress import StressSettings
+
+RULE_SECONDS = 120.0  # a cap per relaxed solve; the design's node limit decides
 
 
 def compare(instance: Instance, config_paths: list[Path], current: Path | None = None,
             current_config: DesignConfig | None = None,
             adjust: Callable[[DesignConfig], DesignConfig] = lambda config: config,
-            settings: StressSettings = StressSettings(),
+            settings: StressSettings = StressSettings(), rule_seconds: float | None = RULE_SECONDS,
             progress: Callable[[str], None] = lambda message: None) -> list[Run]:
-    """Every configuration's design (or failure), then the current design, all scored alike. The
+    """Every configuration's design (or failure), then the current design, all scored alike, and
+    (unless rule_seconds is None) what each rule of every optimised design costs on its lots. The
     current design and every configuration are read first: a mistake in any raises InputError,
     with the problems of all of them, before any time is spent."""
     problems = []
@@ -56,6 +69,10 @@ def compare(instance: Instance, config_paths: list[Path], current: Path | None =
             valued = with_valuation(scored.config, reference)
             kpis = scored.kpis if valued == scored.config else evaluate(instance, valued, scored.design)
             scored.design.kpis["common_ranking_cost_gbp_per_year"] = kpis["expected_cost_gbp_per_year"]
+        if scored.status == "ok" and rule_seconds is not None:
+            progress(f"{scored.name}: what each rule costs")
+            scored.rule_costs = rule_costs(instance, scored.config, scored.design, rule_seconds,
+                                           scored.config.solver.node_limit)
     return runs
 
 
@@ -80,7 +97,6 @@ def _row(instance: Instance, candidate: Run) -> dict:
     kpis, stress = candidate.design.kpis, candidate.stress.summary()
     probability = instance.probabilities
     unmet = kpis["unmet_hours_per_week_by_scenario"]
-    lots = pd.DataFrame(kpis["lots"])
     failure = kpis["worst_single_failure"] or {}
     return {
         "design": candidate.name,
@@ -106,8 +122,10 @@ def _row(instance: Instance, candidate: Run) -> dict:
         "unmet_worst_scenario_hours_per_week": max(unmet.values()),
         "stress_p_any_unmet": round(stress["p_any_unmet"], 3),
         "rural_hours_met_share": float(kpis["rural_hours_met_share"]),
-        "travel_minutes_per_contact_hour": round(float((lots["travel_minutes_per_contact_hour"] * lots["hours_per_week"])
-                                                       .sum() / lots["hours_per_week"].sum()), 1),
+        **kpis["pay"],
+        "low_bids": len(kpis["low_bids"]),
+        "abnormally_low_bids": sum(b["abnormally_low"] for b in kpis["low_bids"]),
+        "award_gap": (candidate.design.solve.get("award_stage") or {}).get("gap"),
         "lot_stage": _stage(candidate.design.solve.get("lot_stage")),
         "award_stage": _stage(candidate.design.solve.get("award_stage")),
         "seconds": round(candidate.seconds, 1),
@@ -122,14 +140,35 @@ def _stage(report: dict | None) -> str:
     return report.get("status", "") + (f" ({gap:.2%})" if gap is not None else "")
 
 
-COUNTS = ["lots", "providers", "common_ranking_cost_gbp_per_year", "expected_cost_gbp_per_year", "council_spend_gbp_per_year",
+COUNTS = ["lots", "providers", "low_bids", "abnormally_low_bids", "common_ranking_cost_gbp_per_year", "expected_cost_gbp_per_year", "council_spend_gbp_per_year",
           "unmet_penalty_gbp_per_year", "cost_mean_gbp_per_year", "cost_p95_gbp_per_year", "clients_forced_to_switch",
           "hhi_after", "providers_below_viability", "incumbents_losing_all_work"]
 
-def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, settings: StressSettings) -> None:
+RULE_HEADINGS = {"saving_found_gbp_per_year": "found", "most_it_buys_gbp_per_year": "at most",
+                 "status": "relaxed solve"}
+RULE_NOTE = ("Each rule the configuration sets, relaxed alone and the awards solved again on the design's lots "
+             "(the design's own node limit): 'found' is the saving of the best relaxed design found, 'at most' what any award "
+             "on these lots could save (the relaxed model's bound); binding = the saving found exceeds the design's "
+             "own gap. The lot count and balance shape the lots and are not re-solved here.")
+
+
+def print_comparison(console: Console, instance: Instance, table: pd.DataFrame, settings: StressSettings,
+                     runs: list[Run] = ()) -> None:
     for group, columns in PRINT_GROUPS.items():
         console.print(frame_table(printable(table).reindex(columns=columns),
                                   f"Designs compared on {instance.name}: {group}", FORMATS, index_name="design"))
+    for r in runs:
+        if r.rule_costs is not None:
+            costs = r.rule_costs.drop(columns=["relaxed", "seconds"], errors="ignore").rename(columns=RULE_HEADINGS)
+            console.print(frame_table(costs, f"What each rule of {r.name} costs, £ a year (its lots held)",
+                                      {"found": "£{:,.0f}", "at most": "£{:,.0f}"}, index_name="rule"))
+    if any(r.rule_costs is not None for r in runs):
+        console.print(RULE_NOTE, highlight=False)
+    scored_runs = [r for r in runs if r.design is not None]
+    if scored_runs:
+        tables = years.for_runs(instance, scored_runs, settings=settings)
+        console.print(f"over the contract's years: {years.finding(years.crossing_summary(tables))} "
+                      f"({years.basis_sentence(tables)})", highlight=False)
     console.print(ranking_basis(settings), highlight=False)
     console.print(verdict(table), highlight=False)
 
@@ -141,7 +180,10 @@ def ranking_basis(settings: StressSettings) -> str:
             f"design's own values, its award model's objective; £m/yr: mean and 95th percentile of spend and unmet "
             f"care over {settings.draws} stress draws (seed {settings.seed}, provider exit rate "
             f"{settings.exit_rate:.0%}); the rest from the evaluation over the instance's scenarios. £/h "
-            f"{PRICE_BESIDE_PUBLISHED}; travel min/h: {TRAVEL_BESIDE_PUBLISHED}")
+            f"{PRICE_BESIDE_PUBLISHED}; travel min/h: {TRAVEL_BESIDE_PUBLISHED}; paid £/ch is what the design "
+            f"pays per contact hour under the instance's payment basis, cost of care £/ch the Homecare "
+            f"Association-style price at each lot's travel; {PAY_METHOD}; low bids are awards below their lot's "
+            f"cost of care, abnormal ones below the direct cost of minimum-wage care")
 
 
 def verdict(table: pd.DataFrame) -> str:
@@ -165,6 +207,11 @@ def verdict(table: pd.DataFrame) -> str:
         margin = (ranked.iloc[1] - ranked.iloc[0]) / 1e6
         text += (f"; {ranked.index[1]} ranks next, " + (f"£{margin:.2f}m a year dearer" if round(margin, 2) > 0 else
                                                            "level to the nearest £0.01m"))
+        gap = row.get("award_gap")
+        if gap is not None and not pd.isna(gap):
+            room = float(gap) * ranked.iloc[0] / 1e6
+            text += (f", more than {name}'s own solver gap (£{room:.2f}m): the order holds" if margin > room else
+                     f", within {name}'s own solver gap (£{room:.2f}m): too close to call on this search")
     return text
 
 
@@ -190,16 +237,26 @@ HEADINGS = {
     "unmet_worst_scenario_hours_per_week": "unmet worst", "stress_p_any_unmet": "P(unmet)",
     "rural_hours_met_share": "rural met", "travel_minutes_per_contact_hour": "travel min/h",
     "lot_stage": "lot stage", "award_stage": "award stage", "seconds": "s",
+    **PAY_HEADINGS, "low_bids": "low bids", "abnormally_low_bids": "abnormal bids",
+    **{f"{kind}_{b}": f"{word} {short}" for b, short in
+       zip(PAYMENT_BASES, ("per-min", "banded", "+travel", "salaried")) for kind, word in
+       (("affordable_pay", "£/wh"), ("below_nlw", "<NLW"))},
 }
 FORMATS = {"£m ranking": "£{:.2f}m", "£m own rules": "£{:.2f}m", "£m spend": "£{:.2f}m", "£m unmet": "£{:.2f}m",
            "£m/yr mean": "£{:.2f}m", "£m/yr p95": "£{:.2f}m", "£/h": "£{:.2f}", "top share": "{:.0%}",
            "P(unmet)": "{:.0%}", "rural met": "{:.1%}", "travel min/h": "{:.1f}", "unmet h/wk": "{:,.1f}",
-           "unmet worst": "{:,.1f}", "s": "{:.0f}"}
+           "unmet worst": "{:,.1f}", "s": "{:.0f}", **PAY_FORMATS,
+           **{HEADINGS[f"{kind}_{b}"]: f for b in PAYMENT_BASES for kind, f in
+              (("affordable_pay", "£{:.2f}"), ("below_nlw", "{:.0%}"))}}
 # The printed comparison: three tables, one row per design in each, to fit a terminal.
 PRINT_GROUPS = {
     "cost and coverage": ["£m ranking", "£m own rules", "£m spend", "£m unmet", "£m/yr mean", "£m/yr p95",
-                          "£/h", "idle h/wk", "unmet h/wk", "unmet worst", "P(unmet)", "rural met", "travel min/h"],
+                          "£/h", "idle h/wk", "unmet h/wk", "unmet worst", "P(unmet)", "rural met"],
     "market and continuity": ["lots", "providers", "switched", "HHI", "top share", "below viable", "incumb. out",
                               "worst fail", "fail unabs. h/wk"],
+    "carers' pay and the price of care": ["travel min/h", "unpaid h/carer-wk", "paid £/ch", "cost of care £/ch",
+                                          "pay £/wh", "below NLW", "low bids", "abnormal bids"],
+    "the same rates under each payment basis": [HEADINGS[f"{kind}_{b}"] for b in PAYMENT_BASES
+                                                for kind in ("affordable_pay", "below_nlw")],
     "solving": ["outcome", "lot stage", "award stage", "s"],
 }

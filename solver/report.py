@@ -10,9 +10,10 @@ from rich.table import Table
 
 from .design.result import Design
 from .generate import COUNCIL_RATE
+from .instance import Instance
+from .instance.schema import PAYMENT_BASES
 from .rounds.pay import MINIMUM_PRICE_2025_26
 from .travel import PUBLISHED_MINUTES_PER_CONTACT_HOUR
-from .instance import Instance
 
 
 def format_cell(value: object, fmt: str | None = None) -> str:
@@ -41,7 +42,9 @@ def frame_table(frame: pd.DataFrame, title: str, formats: dict[str, str] | None 
 def write_outputs(instance: Instance, design: Design, out: Path) -> list[str]:
     """Write a scored design: design.json, awards, per-lot KPIs, every failure, and the area → lot table
     with the areas' and lots' GIS layers (solver/reports/geojson.py); returns the files' names."""
-    from .reports.geojson import write_gis  # here: importing solver.reports imports this module
+    from .reports.geojson import (
+        write_gis,  # here: importing solver.reports imports this module
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     design.write(out / "design.json")
@@ -60,6 +63,20 @@ TRAVEL_BESIDE_PUBLISHED = ("optimised rounds, which leave out parking, traffic a
                            f"so mostly below the published {PUBLISHED_MINUTES_PER_CONTACT_HOUR[0]:g}-"
                            f"{PUBLISHED_MINUTES_PER_CONTACT_HOUR[1]:g} paid minutes per contact hour, 12 an urban base "
                            "case (../shared/domain.md §3)")
+
+
+BASIS_WORDS = {"per_minute_contact": "paid per contact minute", "banded_15_minutes": "paid in 15-minute bands",
+               "per_hour_including_travel": "paid per hour with travel",
+               "salaried_block": "paid for rostered time (salaried)"}
+PAY_METHOD = ("pay is what the price leaves once the provider keeps running costs (26%) and surplus (3%) and pays "
+              "on-costs and mileage, for all working time: contact, travel between visits and the waiting HMRC "
+              "counts (solver/care_cost.py)")
+PAY_HEADINGS = {"unpaid_working_hours_per_carer_week": "unpaid h/carer-wk",
+                "price_paid_per_contact_hour": "paid £/ch", "cost_of_care_per_contact_hour": "cost of care £/ch",
+                "affordable_pay_per_working_hour": "pay £/wh", "carers_below_nlw_share": "below NLW"}
+PAY_LOT_COLUMNS = {"travel_minutes_per_contact_hour": "travel min/h", **PAY_HEADINGS}
+PAY_FORMATS = {"travel min/h": "{:.1f}", "unpaid h/carer-wk": "{:.1f}", "paid £/ch": "£{:.2f}", "cost of care £/ch": "£{:.2f}",
+               "pay £/wh": "£{:.2f}", "below NLW": "{:.0%}"}
 
 
 def print_design(console: Console, instance: Instance, design: Design) -> None:
@@ -88,8 +105,11 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
                           + " lies within the chosen design's gap; a higher --node-limit may separate them",
                           highlight=False)
     lots = pd.DataFrame(kpis["lots"]).set_index("lot")
-    console.print(frame_table(lots.rename(columns=LOT_HEADINGS), f"Lots of {instance.name}",
-                              {"rural": "{:.0%}", "travel min/h": "{:.1f}"}, index_name="lot"))
+    work, pay = lot_tables(lots)
+    console.print(frame_table(work.rename(columns=LOT_HEADINGS), f"Lots of {instance.name}", LOT_FORMATS,
+                              index_name="lot"))
+    console.print(frame_table(pay.rename(columns=PAY_LOT_COLUMNS), f"Carers' pay and the price of care, lot by lot "
+                              f"({BASIS_WORDS[instance.policy['payment_basis']]})", PAY_FORMATS, index_name="lot"))
     costs = ", ".join(f"{s} £{c:,.0f}" for s, c in kpis["cost_by_scenario_gbp_per_year"].items())
     failure = kpis["worst_single_failure"]
     terms = kpis["cost_terms_gbp_per_year"]
@@ -107,6 +127,8 @@ def print_design(console: Console, instance: Instance, design: Design) -> None:
                            + ", ".join(f"{s} {h:,.0f}" for s, h in residual["used_hours_per_week_by_scenario"].items()),
         "carers' travel": f"£{kpis['travel_cost_gbp_per_year']:,.0f} a year (true cost, unpaid under per-minute billing); "
                           f"travel min/h in the lots table are {TRAVEL_BESIDE_PUBLISHED}",
+        "carers' pay": pay_sentence(instance, kpis["pay"]),
+        "low bids": low_bids_sentence(kpis["low_bids"]),
         "continuity": f"{kpis['clients_forced_to_switch']:,} clients forced to switch provider",
         "market": f"HHI {kpis['hhi_before']:,.0f} before, {kpis['hhi_after']:,.0f} after; largest share "
                   f"{kpis['largest_share']:.0%}; {kpis['providers_awarded']} providers awarded, "
@@ -138,9 +160,73 @@ LOT_HEADINGS = {"hours_per_week": "hours/wk", "rural_share": "rural", "block_hou
                 "expected_framework_hours_per_week": "framework/wk", "expected_residual_hours_per_week": "residual/wk",
                 "expected_unmet_hours_per_week": "unmet/wk", "reserved_headroom_hours_per_week": "headroom",
                 "travel_minutes_per_contact_hour": "travel min/h"}
+LOT_FORMATS = {"rural": "{:.0%}", "travel min/h": "{:.1f}"}
 FAILURE_HEADINGS = {"hours_lost_per_week": "lost", "absorbed_by_partners_per_week": "partners",
                     "absorbed_by_residual_market_per_week": "residual market", "unmet_per_week": "unmet"}
 RECONCILE_HEADINGS = {"model_gbp_per_year": "model", "evaluation_gbp_per_year": "evaluation"}
+
+
+def print_before_bids(console: Console, instance: Instance, config, design: Design, bids: pd.DataFrame,
+                      out: Path) -> list[str]:
+    """Before the bids: each lot's indicative price and bidders, the estimated bids, and how the
+    design's cost moves with the bids that may come; writes lot_prices.csv and estimated_bids.csv."""
+    from .pre_tender import BID_SPREAD, bid_robustness, lot_prices
+    prices = lot_prices(instance, config, design)
+    spread = bid_robustness(instance, config, design, bids)
+    console.print(frame_table(prices.rename(columns=PRICE_HEADINGS), f"Before the bids: what to advertise, lot by lot "
+                              f"({instance.name})", PRICE_FORMATS, index_name="lot"))
+    console.print(f"[bold]bids[/bold]: estimated from the cost of care where each provider works now, "
+                  f"£{bids['block_rate_gbp_per_hour'].min():.2f}-£{bids['block_rate_gbp_per_hour'].max():.2f} block "
+                  f"(estimated_bids.csv); on {spread['samples']} bid sets spread by {BID_SPREAD:.0%} the design costs "
+                  f"£{spread['cost_p5_gbp_per_year'] / 1e6:.2f}m-£{spread['cost_p95_gbp_per_year'] / 1e6:.2f}m a year "
+                  f"(5th-95th percentile, median £{spread['cost_p50_gbp_per_year'] / 1e6:.2f}m); bidders and the chance "
+                  f"of none rest on assumed bid rates (solver/pre_tender.py)", highlight=False)
+    prices.to_csv(out / "lot_prices.csv")
+    bids.to_csv(out / "estimated_bids.csv")
+    return ["lot_prices.csv", "estimated_bids.csv"]
+
+
+PRICE_HEADINGS = {"hours_per_week": "hours/wk", "rural_share": "rural", "travel_minutes_per_contact_hour": "travel min/h",
+                  "indicative_price_per_contact_hour": "price £/ch", "rural_uplift": "rural uplift",
+                  "providers_able_to_bid": "able to bid", "incumbents_able_to_bid": "incumbents",
+                  "expected_bidders": "expected bids", "chance_of_no_bid": "P(no bid)"}
+PRICE_FORMATS = {"hours/wk": "{:,.0f}", "rural": "{:.0%}", "travel min/h": "{:.1f}", "price £/ch": "£{:.2f}",
+                 "rural uplift": "{:+.1%}", "expected bids": "{:.1f}", "P(no bid)": "{:.1%}"}
+
+
+def lot_tables(lots: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A lots table cut in two: the work (volumes, contracts, travel) and carers' pay and the price of
+    care under the design's payment basis."""
+    per_basis = [f"{kind}_{b}" for kind in ("affordable_pay", "below_nlw") for b in PAYMENT_BASES]
+    work = lots.drop(columns=[c for c in [*PAY_HEADINGS, *per_basis] if c in lots])
+    return work, lots.reindex(columns=list(PAY_LOT_COLUMNS))
+
+
+def pay_sentence(instance: Instance, pay: dict) -> str:
+    """The design's price against the cost of care, and what it leaves carers, under its payment basis
+    and the others."""
+    basis = instance.policy["payment_basis"]
+    nlw = instance.policy["national_living_wage_gbp_per_hour"]
+    others = "; ".join(f"{BASIS_WORDS[b]}: £{pay[f'affordable_pay_{b}']:.2f}, {pay[f'below_nlw_{b}']:.0%} below"
+                       for b in PAYMENT_BASES if b != basis)
+    return (f"£{pay['price_paid_per_contact_hour']:.2f} per contact hour ({BASIS_WORDS[basis]}) against a cost of "
+            f"care of £{pay['cost_of_care_per_contact_hour']:.2f} at the lots' travel and the NLW £{nlw:.2f}; "
+            f"{pay['unpaid_working_hours_per_carer_week']:.1f} h of each carer's working week unpaid by the council; "
+            f"that price affords £{pay['affordable_pay_per_working_hour']:.2f} per working hour, "
+            f"{pay['carers_below_nlw_share']:.0%} of carers below the NLW (the same rates {others}); "
+            f"{PAY_METHOD}")
+
+
+def low_bids_sentence(low: list[dict]) -> str:
+    if not low:
+        return "no award is priced below its lot's cost of care"
+    abnormal = [b for b in low if b["abnormally_low"]]
+    worst = low[0]
+    return (f"{len(low)} awards below their lot's cost of care, {len(abnormal)} abnormally low (below the direct "
+            f"cost of minimum-wage care); the furthest below, {worst['provider']} in {worst['lot']}, "
+            f"£{worst['income_per_contact_hour']:.2f} against £{worst['cost_of_care_per_contact_hour']:.2f} "
+            f"(£{worst['shortfall_per_contact_hour']:.2f} an hour short, affording carers "
+            f"£{worst['affordable_pay_per_working_hour']:.2f} a working hour)")
 
 
 def _describe(report: dict) -> str:

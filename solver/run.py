@@ -17,7 +17,8 @@ from .design.config import DesignConfig, instance_problems, load_config
 from .design.optimise import Infeasible, optimise
 from .design.result import Design
 from .evaluate import evaluate
-from .instance import InputError, Instance
+from .instance import InputError, Instance, Problem
+from .instance.schema import BID_COLUMNS
 from .stress import StressResult, StressSettings, stress_test
 
 # ok: optimised and scored; given: a design file scored; infeasible: the rules cannot all be met (the
@@ -38,6 +39,7 @@ class Run:
     stress: StressResult | None = None
     failure: str | None = None
     seconds: float = 0.0
+    rule_costs: pd.DataFrame | None = None  # what each rule costs on the design's lots (rule_costs.py)
 
     @property
     def kpis(self) -> dict[str, Any]:
@@ -84,6 +86,11 @@ def prepared(instance: Instance, config: DesignConfig | Path,
     source = str(config) if isinstance(config, Path) else config.name
     chosen = adjust(load_config(config) if isinstance(config, Path) else config)
     problems = instance_problems(chosen, len(instance.areas), len(instance.providers), source)
+    if not instance.has_bids:
+        problems.append(Problem("the providers have no bids", f"{instance.path}/providers.csv",
+                                column=", ".join(BID_COLUMNS),
+                                fix="give every provider's block and framework bid, or design before the bids "
+                                    "with `tender design --before-bids` (bids estimated from the cost of care)"))
     if problems:
         raise InputError(problems)
     return chosen

@@ -16,6 +16,7 @@ import shapely
 from shapely.geometry import shape
 
 from solver.cli import main
+from solver.compare import PRINT_GROUPS
 from solver.design.config import DesignConfig
 from solver.design.result import read_design
 from solver.evaluate import evaluate
@@ -168,7 +169,7 @@ class Tables(HTMLParser):
 def test_html_page_holds_the_comparison_and_its_figures(compared: Path) -> None:
     parser = Tables()
     parser.feed((compared / "report.html").read_text())
-    comparison = [cell for table in parser.tables[:3] for cell in table]  # by theme, as the terminal prints it
+    comparison = [cell for table in parser.tables[:len(PRINT_GROUPS)] for cell in table]  # by theme, as printed
     assert {"design", "£m/yr mean", "£m/yr p95", "P(unmet)", "small", "current", "impossible", "infeasible"} <= set(comparison)
     assert len(parser.tables) >= 6  # comparison, stress, a lot table per design
     assert parser.images and all(src.startswith("data:image/png;base64,") for src in parser.images)

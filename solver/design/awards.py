@@ -26,6 +26,7 @@ from typing import Callable
 
 import pulp
 
+from ..care_cost import lowest_direct_costs
 from ..instance import Instance
 from .config import DesignConfig
 from .contract import Market, build_market
@@ -126,7 +127,11 @@ class AwardModel:
 
     def _eligible_pairs(self) -> list[tuple[str, str]]:
         quality = self.instance.providers["quality_score"]
-        return [(l, p) for l in self.lot_ids for p in self.providers if quality[p] >= self.config.awards.min_quality]
+        pairs = [(l, p) for l in self.lot_ids for p in self.providers if quality[p] >= self.config.awards.min_quality]
+        if self.config.awards.abnormally_low_bids == "exclude":
+            floor = dict(zip(self.lot_ids, lowest_direct_costs(self.instance, self.config, self.lots)))
+            pairs = [(l, p) for (l, p) in pairs if min(self.prices(l, p)[:2]) >= floor[l]]
+        return pairs
 
     def exclude(self, pairs: Callable[[str, str], bool]) -> None:
         """Concerns narrow the eligible pairs before the skeleton is built (see coverage)."""

@@ -65,6 +65,9 @@ class Awards:
                             ge=0, le=20) = 0.0
     single_rate_gbp_per_hour: _number("one rate for every provider (Bracknell); null: each provider's bids",
                                       gt=0, le=200) | None = None
+    abnormally_low_bids: Annotated[Literal["flag", "exclude"], Field(
+        description="bids below the direct cost of minimum-wage care in a lot, even at the least travel the rules "
+                    "allow: flag them, or exclude them from that lot")] = "flag"
 
 
 @with_config(_STRICT)

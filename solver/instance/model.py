@@ -17,7 +17,8 @@ from shapely.geometry.base import BaseGeometry
 
 from .geometry import GRID_CRS, LOCAL_CRS, delaunay_adjacency, lonlat_to_km
 from .problems import InputError, Problem, listing
-from .schema import DEFAULT_VISIT_MIX, LON_LAT_BOX, MIX_COLUMNS, RURALITY_CLASSES, VISIT_LENGTHS_MINUTES
+from .schema import (BID_COLUMNS, DEFAULT_VISIT_MIX, LON_LAT_BOX, MIX_COLUMNS, RURALITY_CLASSES,
+                     VISIT_LENGTHS_MINUTES)
 from .tables import manifest_path, read_tables
 
 DEFAULT_DOUBLE_HANDED_SHARE = 0.10
@@ -54,6 +55,11 @@ class Instance:
     @property
     def provider_ids(self) -> list[str]:
         return list(self.providers.index)
+
+    @property
+    def has_bids(self) -> bool:
+        """Whether every provider's block and framework bids are given."""
+        return bool(self.providers[list(BID_COLUMNS)].notna().all().all())
 
     @property
     def probabilities(self) -> pd.Series:
@@ -104,8 +110,10 @@ def load_instance(path: str | Path) -> Instance:
     providers = tables["providers"]
     check_ids(providers, "base_area_id", area_set, "areas", problems)
     check_capacities(providers, problems)
-    _check_bids(providers, policy["national_living_wage_gbp_per_hour"], warnings)
+    if set(BID_COLUMNS) <= set(providers.columns):
+        _check_bids(providers, policy["national_living_wage_gbp_per_hour"], warnings)
     providers = providers.set_index("provider_id", drop=False)
+    providers = providers.reindex(columns=[*providers.columns, *(c for c in BID_COLUMNS if c not in providers)])
 
     incumbency = tables["incumbency"]
     check_ids(incumbency, "provider_id", set(providers.index), "providers", problems)

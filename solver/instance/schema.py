@@ -110,6 +110,7 @@ ADJACENCY = Table(
     item="pair of neighbouring areas",
 )
 
+BID_COLUMNS = ("block_rate_gbp_per_hour", "framework_rate_gbp_per_hour")
 PROVIDERS = Table(
     "providers",
     "One row per home care provider that could bid.",
@@ -121,10 +122,11 @@ PROVIDERS = Table(
                maximum=MAX_HOURS_PER_WEEK, usual=(0, 50_000)),
         Column("max_hours_per_week", "number", "Most hours per week it could deliver.",
                maximum=MAX_HOURS_PER_WEEK, usual=(0, 50_000)),
-        Column("block_rate_gbp_per_hour", "number", "Bid price for guaranteed (block) hours.",
-               maximum=MAX_RATE_GBP_PER_HOUR),
+        Column("block_rate_gbp_per_hour", "number", "Bid price for guaranteed (block) hours; leave both bid "
+               "columns out before the bids are in (tender design --before-bids estimates them).",
+               required=False, maximum=MAX_RATE_GBP_PER_HOUR),
         Column("framework_rate_gbp_per_hour", "number", "Bid price for called-off (framework) hours.",
-               maximum=MAX_RATE_GBP_PER_HOUR),
+               required=False, maximum=MAX_RATE_GBP_PER_HOUR),
         Column("quality_score", "number", "Quality rating, CQC style: 1 inadequate, 2 requires "
                "improvement, 3 good, 4 outstanding.", minimum=1, maximum=4),
         Column("min_viable_hours_per_week", "number", "Hours per week below which it is not viable.",
@@ -132,6 +134,7 @@ PROVIDERS = Table(
     ),
     key=("provider_id",),
     item="provider",
+    together=(BID_COLUMNS,),
 )
 
 INCUMBENCY = Table(

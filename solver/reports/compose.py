@@ -11,19 +11,47 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..compare import FORMATS, PRINT_GROUPS, in_millions, printable, ranking_basis, verdict
-from ..run import Run
+from .. import years
+from ..compare import (
+    FORMATS,
+    PRINT_GROUPS,
+    RULE_NOTE,
+    in_millions,
+    printable,
+    ranking_basis,
+    verdict,
+)
 from ..instance import Instance
-from ..report import LOT_HEADINGS
+from ..report import BASIS_WORDS, LOT_HEADINGS, PAY_FORMATS, PAY_LOT_COLUMNS, lot_tables
+from ..report import LOT_FORMATS as DESIGN_LOT_FORMATS
+from ..run import Run
 from . import figures
-from .documents import Heading, Image, Item, Maps, Table, Text, Verdict, formatted, html_page, markdown
+from .documents import (
+    Heading,
+    Image,
+    Item,
+    Maps,
+    Table,
+    Text,
+    Verdict,
+    formatted,
+    html_page,
+    markdown,
+)
 from .geojson import Geography, area_lots, geography, gis_files, write_gis
 from .map import canvas, lot_map
-from .tables import draws_table, failures_table, lot_table, provider_table, scored, stress_table
+from .tables import (
+    draws_table,
+    failures_table,
+    lot_table,
+    provider_table,
+    scored,
+    stress_table,
+)
 from .workbook import write_workbook
 
 LOT_COLUMNS = {**LOT_HEADINGS, "cost_gbp_per_year": "£m/yr", "cost_per_contact_hour_gbp": "£/h"}
-LOT_FORMATS = {"rural": "{:.0%}", "travel min/h": "{:.1f}", "£/h": "£{:.2f}", "£m/yr": "£{:.2f}m"}
+LOT_FORMATS = {**DESIGN_LOT_FORMATS, "£/h": "£{:.2f}", "£m/yr": "£{:.2f}m"}
 STRESS_COLUMNS = {"cost_mean_gbp_per_year": "£m/yr mean", "cost_p5_gbp_per_year": "£m/yr p5",
                   "cost_p50_gbp_per_year": "£m/yr p50", "cost_p95_gbp_per_year": "£m/yr p95",
                   "scenario_expected_cost_gbp_per_year": "£m/yr scenarios", "unmet_mean_hours_per_week": "unmet h/wk mean",
@@ -95,6 +123,65 @@ class Shown:
     distribution: Path | None
 
 
+LOW_BID_COLUMNS = {"lot": "lot", "hours_delivered_per_week": "h/wk", "income_per_contact_hour": "paid £/ch",
+                   "direct_cost_per_contact_hour": "direct cost £/ch", "cost_of_care_per_contact_hour": "cost of care £/ch",
+                   "shortfall_per_contact_hour": "short £/ch", "affordable_pay_per_working_hour": "pay £/wh",
+                   "abnormally_low": "abnormally low"}
+LOW_BID_FORMATS = {h: "£{:.2f}" for h in LOW_BID_COLUMNS.values() if "£" in h} | {"h/wk": "{:,.0f}"}
+
+
+YEARS_FORMATS = {h: "£{:.2f}" for h in ("paid £/ch", "cost of care £/ch, first", "last", "gap last year £/ch")} | {
+    h: "£{:.2f}m" for h in ("£m contract, low", "central", "high")}
+RULE_COLUMNS = {"relaxed": "relaxed to", "saving_found_gbp_per_year": "£m/yr found",
+                "most_it_buys_gbp_per_year": "£m/yr at most", "binding": "binding", "status": "relaxed solve"}
+RULE_FORMATS = {"£m/yr found": "£{:.3f}m", "£m/yr at most": "£{:.3f}m"}
+
+
+def next_best_items(run: Run) -> list[Item]:
+    """The other lot counts the design's search screened, beside the chosen one."""
+    tried = pd.DataFrame(run.design.solve.get("lot_counts_tried", []))
+    if len(tried) < 2 or "objective" not in tried:
+        return []
+    chosen = len(run.design.lots)
+    close = set(run.design.solve.get("lot_counts_too_close_to_call", []))
+    tried = tried.set_index("lots").assign(
+        chosen=lambda t: ["yes" if k == chosen else "" for k in t.index],
+        too_close_to_call=lambda t: ["yes" if k in close else "" for k in t.index])
+    columns = {"objective": "£m/yr screening", "bound": "£m/yr bound", "award_status": "status", "outcome": "outcome",
+               "chosen": "chosen", "too_close_to_call": "within the chosen gap"}
+    return [Table(f"Lot counts {run.name}'s search screened", formatted(
+                in_millions(tried.reindex(columns=list(columns)), columns), columns,
+                {"£m/yr screening": "£{:.2f}m", "£m/yr bound": "£{:.2f}m"}, "lots")),
+            Text("Each lot count's design at screening effort (its heuristic lots, the award model's root node); the "
+                 "chosen count then gets the exact solve. A count within the chosen design's gap cannot be ruled out "
+                 "on this search.")]
+
+
+def rule_cost_items(run: Run) -> list[Item]:
+    """What each rule of the design costs on its lots, if measured."""
+    if run.rule_costs is None:
+        return []
+    table = in_millions(run.rule_costs, RULE_COLUMNS).assign(
+        binding=run.rule_costs["binding"].map({True: "yes", False: "no"}).fillna(""))
+    return [Table(f"What each rule of {run.name} costs (its lots held)", formatted(table, RULE_COLUMNS, RULE_FORMATS,
+                                                                                    "rule")),
+            Text(RULE_NOTE)]
+
+
+def low_bid_items(run: Run) -> list[Item]:
+    """The design's awards priced below their lot's cost of care, if any."""
+    low = pd.DataFrame(run.design.kpis["low_bids"])
+    if low.empty:
+        return [Text(f"No award of {run.name} is priced below its lot's cost of care.")]
+    low = low.set_index("provider")[list(LOW_BID_COLUMNS)].assign(
+        abnormally_low=low["abnormally_low"].map({True: "yes", False: ""}).to_numpy())
+    return [Table(f"Awards of {run.name} below their lot's cost of care", formatted(low, LOW_BID_COLUMNS,
+                                                                                     LOW_BID_FORMATS, "provider")),
+            Text("Abnormally low: below the direct cost of minimum-wage care at the lot's travel, so the price cannot "
+                 "pay carers the NLW for their working time even with no running costs; pay £/wh is what it leaves "
+                 "them per working hour.")]
+
+
 def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, shown: Shown, geo: Geography) -> list[Item]:
     hours = instance.areas["care_hours_per_week"].sum()
     settings = next((c.stress.settings for c in scored(candidates)), None)
@@ -132,6 +219,14 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, sho
             Image(shown.distribution, "annual cost over the stress draws"),
         ]
     if scored(candidates):
+        tables = years.for_runs(instance, scored(candidates), settings=settings)
+        summary = years.crossing_summary(tables)
+        items += [Heading("Over the contract's years"), Text(years.basis_sentence(tables)),
+                  Table("", formatted(summary.reindex(columns=list(years.SUMMARY_COLUMNS)).assign(
+                      **{c: summary[c] / 1e6 for c in summary if c.startswith("contract_cost")}),
+                      years.SUMMARY_COLUMNS, YEARS_FORMATS, "design")),
+                  Text(years.finding(summary))]
+    if scored(candidates):
         items += [Heading("Designs"),
                   Text("Providers: guaranteed hours are block and call-off floors, against the hours a week the "
                        "provider needs to stay viable; expected hours are what it is expected to deliver (its awards "
@@ -140,15 +235,20 @@ def _content(instance: Instance, candidates: list[Run], table: pd.DataFrame, sho
                        "its lot partners fails (base scenario).")]
     for c in scored(candidates):
         description = c.config.description if c.config is not None else ""
+        work, pay = lot_tables(shown.lots[c.name])
         providers = shown.providers[c.name].assign(
             below_viability=shown.providers[c.name]["below_viability"].map({True: "yes", False: ""}))
         items += [
             Heading(f"Design: {c.name}", 3),
             Text(f"{description + '. ' if description else ''}{'optimised' if c.status == 'ok' else c.status} from {c.source}; "
                  f"{len(c.design.lots)} lots, {c.design.kpis['providers_awarded']} providers awarded."),
-            Table(f"Lots of {c.name}", formatted(in_millions(shown.lots[c.name], LOT_COLUMNS), LOT_COLUMNS,
-                                                 LOT_FORMATS, "lot")),
+            Table(f"Lots of {c.name}", formatted(in_millions(work, LOT_COLUMNS), LOT_COLUMNS, LOT_FORMATS, "lot")),
+            Table(f"Carers' pay and the price of care in the lots of {c.name} "
+                  f"({BASIS_WORDS[instance.policy['payment_basis']]})", formatted(pay, PAY_LOT_COLUMNS, PAY_FORMATS, "lot")),
             Table(f"Providers of {c.name}", formatted(providers, PROVIDER_COLUMNS, PROVIDER_FORMATS, "provider")),
+            *low_bid_items(c),
+            *next_best_items(c),
+            *rule_cost_items(c),
             Image(shown.bars[c.name], f"{c.name}: per-lot travel and cost"),
         ]
     items += [Heading("Files"),
