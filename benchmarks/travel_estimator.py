@@ -100,8 +100,8 @@ def main() -> None:
     c, p = record["coefficients"], record["provenance"]
     print(f"fit of {p['date']} on {', '.join(p['instances'])}: {p['lots']} lots routed, {p['lots_used']} used "
           f"({p['train_lots']} train, {p['test_lots']} held out), {p['seconds']:.0f} s of routing")
-    print(f"routed min per contact hour = exp({c['log_c']:.3f} + {c['a']:.3f}·log(base_h) "
-          f"{c['b_n']:+.3f}·log(N))")
+    print(f"routed min per contact hour = {c['trips_per_visit']:.3f}·stops_per_visit_h + exp({c['log_c']:.3f} + "
+          f"{c['a']:.3f}·log(driving_h) {c['b_n']:+.3f}·log(N))")
     print(f"5-fold cross-validation over all lots: median APE {p['cv5_median_ape_pct']:.1f}%, "
           f"90th percentile {p['cv5_p90_ape_pct']:.1f}%\n")
     print(errors.to_string(index=False, float_format=lambda x: f"{x:.1f}"))

@@ -59,10 +59,11 @@ def write_outputs(instance: Instance, design: Design, out: Path) -> list[str]:
 
 PRICE_BESIDE_PUBLISHED = (f"against the councils' 2025-26 average £{COUNCIL_RATE:.2f} and the Homecare Association's "
                           f"minimum price £{MINIMUM_PRICE_2025_26:.2f}, ../shared/domain.md §3")
-TRAVEL_BESIDE_PUBLISHED = ("optimised rounds, which leave out parking, traffic and moved visits (solver/travel.py), "
-                           f"so mostly below the published {PUBLISHED_MINUTES_PER_CONTACT_HOUR[0]:g}-"
-                           f"{PUBLISHED_MINUTES_PER_CONTACT_HOUR[1]:g} paid minutes per contact hour, 12 an urban base "
-                           "case (../shared/domain.md §3)")
+TRAVEL_BESIDE_PUBLISHED = ("routed rounds on real road times with parking and the walk to the door, changing care "
+                           "plans and carers' runs, at each provider's share (solver/travel.py), beside the published "
+                           f"{PUBLISHED_MINUTES_PER_CONTACT_HOUR[0]:g}-{PUBLISHED_MINUTES_PER_CONTACT_HOUR[1]:g} paid "
+                           "minutes per contact hour, 12 an urban base case (../shared/domain.md §3); dense urban lots "
+                           "sit below 8, and routed trips are shorter than the published 3 miles a visit")
 
 
 BASIS_WORDS = {"per_minute_contact": "paid per contact minute", "banded_15_minutes": "paid in 15-minute bands",

@@ -5,24 +5,27 @@ The estimate is the continuous approximation (Beardwood-Halton-Hammersley) fitte
 a round through N visits scattered over A km² is about 0.7124·sqrt(N·A) km long; summed area by
 area (density is uneven), at the road model's detour factor and speeds by rurality
 (solver/roads.py), and divided by a window's visits, that is the round's driving; each visit adds
-the road model's fixed minutes of a trip and the access time (parking, the walk to the door).
-Per contact hour, that is base_h, the approximation's travel minutes per contact hour. Routed
-lot-days (solver/rounds, on the same road model: care plans with a ±30-minute tolerance, split
-shifts, a five-day rota, clients kept with the carers they know) then fit
+the road model's fixed minutes of a trip and the access time (parking, the walk to the door), on
+the trips between visits routed rounds make per visit. Per contact hour: driving_h and stops_h.
+Routed lot-days (solver/rounds, on the same road model, as providers run them) then fit
 
-    log(routed) = log_c + a·log(base_h) + b_n·log(N)
+    routed = trips_per_visit·stops_per_visit_h + exp(log_c + a·log(driving_h) + b_n·log(N))
 
-(solver/travel_fit.py; coefficients and held-out error in solver/data/travel_fit.json).
+the stops known exactly per trip, the driving fitted (solver/travel_fit.py; coefficients and
+held-out error in solver/data/travel_fit.json).
 
-A provider with share s of a lot's clients serves s·N visits over the same ground, so its travel
-per contact hour grows as it thins out (about s^-0.3 with the fitted coefficients): that is how the
-number of providers sharing a lot, and a fragmented market, show in travel.
+A provider with share s of a lot's clients serves s·N visits over the same ground, so its driving
+per contact hour grows as it thins out: that is how the number of providers sharing a lot, and a
+fragmented market, show in travel; each visit's stop costs the same however the lot is shared.
 
-These are optimised rounds. The published 8-20 paid travel minutes per contact hour
-(../shared/domain.md §3) are higher than the estimate for the shipped instances' current markets
-(benchmarks/travel_estimator.py: 7-9 on the shire-like ones, 2-2.5 on the dense urban ones), as
-they include what routing does not see: parking and walking to the door, traffic, cancelled and
-moved visits. The design's `cost.travel_cost_weight` scales the travel cost for sensitivity runs.
+Against the published 8-20 paid travel minutes per contact hour, 12 an urban base case, and about
+3 miles per visit (../shared/domain.md §3), the shipped instances' current markets estimate 9.5
+(Wiltshire), 8.5 (Kent), 9.9 (shire), 11.5 (county) and 7.2 on the dense urban ones (Birmingham,
+city), at 0.3-1.8 miles per visit (benchmarks/travel_estimator.py). The minutes are mostly each
+trip's fixed part and access time (about six sevenths of routed travel), so they sit in the
+published range but move little with a provider's share; the miles stay below the published figure
+because routed rounds (planned afresh every day by a solver, clients in compact patches, a
+provider's clients near its office) keep each trip short, where real rotas carry history. The design's `cost.travel_cost_weight` scales the travel cost for sensitivity runs.
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ BHH_CONSTANT = 0.7124
 WINDOWS_PER_DAY = 4
 KM_PER_MILE = 1.609344
 FIT_PATH = Path(__file__).resolve().parent / "data" / "travel_fit.json"
-FEATURES = ("log_base_h", "log_n")  # with an intercept, log_c
-COEFFICIENTS = ("log_c", "a", "b_n")
+FEATURES = ("log_driving_h", "log_n")  # with an intercept, log_c
+REGRESSION = ("log_c", "a", "b_n")
+COEFFICIENTS = (*REGRESSION, "trips_per_visit")
 
 
 @functools.cache
@@ -73,7 +77,7 @@ def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray
                  sizes: dict[str, float] | None = None) -> dict[str, float]:
     """What the estimator sees of one provider with `share` of the areas' clients (one share, or
     one per area): km², one window's visits, hours-weighted speed, mean visit minutes, rural share
-    of hours and base_h. `sizes` (area km², from area_sizes_km2) saves recomputing them for many
+    of hours, the round's driving and each visit's stop. `sizes` (area km², from area_sizes_km2) saves recomputing them for many
     lots."""
     if sizes is None:
         sizes = area_sizes_km2(instance)
@@ -88,13 +92,11 @@ def lot_features(instance: Instance, areas: list[str], share: float | np.ndarray
     speeds = table["rurality"].map(SPEED_KMH).to_numpy(dtype=float)
     own = np.array([sizes[a] for a in areas]) * per_window
     driving = float(DETOUR_FACTOR * BHH_CONSTANT * np.sum(np.sqrt(own) / speeds) / n * 60 * 60 / mean_visit)
-    stops = stop_minutes_per_contact_hour(instance, areas, share)
-    base_h = driving + stops
+    stops = visit_stop_minutes_per_contact_hour(instance, areas, share)
     return {"areas": len(areas), "share": float(weights @ share), "area_km2": float(sum(sizes[a] for a in areas)),
             "visits_per_window": n, "speed_kmh": float(weights @ speeds), "mean_visit_minutes": mean_visit,
             "rural_share": float(weights[(table["rurality"] == "rural").to_numpy()].sum()),
-            "driving_h": driving, "stops_h": stops,
-            "base_h": base_h, "log_base_h": _log(base_h), "log_n": _log(n)}
+            "driving_h": driving, "log_driving_h": _log(driving), "stops_per_visit_h": stops, "log_n": _log(n)}
 
 
 def _log(x: float) -> float:
@@ -102,11 +104,10 @@ def _log(x: float) -> float:
 
 
 def predict(coefficients: dict[str, float], features: dict[str, float]) -> float:
-    """Travel minutes per contact hour from fitted coefficients."""
+    """Travel minutes per contact hour from fitted coefficients: the stops, and the fitted driving."""
     x = [1.0] + [features[f] for f in FEATURES]
-    if not all(math.isfinite(v) for v in x):
-        return 0.0
-    return math.exp(sum(coefficients[c] * v for c, v in zip(COEFFICIENTS, x)))
+    driving = math.exp(sum(coefficients[c] * v for c, v in zip(REGRESSION, x))) if all(map(math.isfinite, x)) else 0.0
+    return coefficients["trips_per_visit"] * features["stops_per_visit_h"] + driving
 
 
 def travel_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0,
@@ -155,10 +156,10 @@ def road_speed_kmh(instance: Instance, areas: list[str]) -> float:
     return 1 / float(weights @ (1 / table["rurality"].map(SPEED_KMH).to_numpy(dtype=float)))
 
 
-def stop_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0) -> float:
-    """Travel minutes per contact hour that are not driving: each visit's fixed part of a trip and
-    access time (solver/roads.py), weighted by the provider's care hours (its share of each area's),
-    over the visits of a contact hour."""
+def visit_stop_minutes_per_contact_hour(instance: Instance, areas: list[str],
+                                        share: float | np.ndarray = 1.0) -> float:
+    """Each visit's fixed part of a trip and access time (solver/roads.py), weighted by the
+    provider's care hours (its share of each area's), over the visits of a contact hour."""
     table = instance.areas.loc[areas]
     hours = np.broadcast_to(np.asarray(share, dtype=float), (len(areas),)) * table["care_hours_per_week"].to_numpy(
         dtype=float)
@@ -166,6 +167,12 @@ def stop_minutes_per_contact_hour(instance: Instance, areas: list[str], share: f
     per_stop = table["rurality"].map(fixed_minutes_per_trip).to_numpy(dtype=float) + ACCESS_MINUTES
     minutes = (table[list(MIX_COLUMNS)] * np.array(VISIT_LENGTHS_MINUTES)).sum(axis=1).to_numpy()
     return float(weights @ per_stop) * 60 / float(weights @ minutes)
+
+
+def stop_minutes_per_contact_hour(instance: Instance, areas: list[str], share: float | np.ndarray = 1.0) -> float:
+    """Travel minutes per contact hour that are not driving: the stops of the trips between visits
+    routed rounds make per visit (the rest start a shift from home)."""
+    return load_fit()["coefficients"]["trips_per_visit"] * visit_stop_minutes_per_contact_hour(instance, areas, share)
 
 
 def lot_travel_minutes(instance: Instance, areas: list[str], providers: int,

@@ -83,7 +83,7 @@ def test_unpaid_working_time_depends_on_the_payment_basis(tiny) -> None:
 def test_abnormally_low_bids_can_be_excluded(tiny) -> None:
     """One provider bids £15 an hour, below the direct cost of minimum-wage care in every lot even
     at the least travel the rules allow: flagged, it may be awarded in every lot; excluded, in none,
-    and the others keep every lot."""
+    and every other bid stays where it is not below its lot's floor."""
     from .test_design import small_config
     rates = tiny.providers[["block_rate_gbp_per_hour", "framework_rate_gbp_per_hour"]]
     cheap = replace(tiny, providers=tiny.providers.assign(
@@ -95,4 +95,5 @@ def test_abnormally_low_bids_can_be_excluded(tiny) -> None:
     assert all(15.5 < floor < 30 for floor in lowest_direct_costs(cheap, small_config(), lots))
     assert {l for l, p in flagged.eligible if p == "P01"} == set(flagged.lot_ids)
     assert not {l for l, p in excluded.eligible if p == "P01"}
-    assert set(excluded.eligible) == {(l, p) for l, p in flagged.eligible if p != "P01"}
+    floors = dict(zip(flagged.lot_ids, lowest_direct_costs(cheap, small_config(), lots)))
+    assert set(excluded.eligible) == {(l, p) for l, p in flagged.eligible if min(flagged.prices(l, p)[:2]) >= floors[l]}

@@ -3,13 +3,15 @@ price check."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from solver import roads
 from solver.rounds.measures import carer_weeks
 from solver.rounds.pay import (
-    ROUTED,
+    TRIPS_PER_VISIT,
     CarerWeek,
     PriceAssumptions,
     affordable_pay,
@@ -90,8 +92,14 @@ def test_price_lands_near_the_homecare_association_minimum_price() -> None:
     costs 25-26%, surplus about 3% (assumptions and sources in PriceAssumptions' docstring)."""
     assumptions = PriceAssumptions()
     price = price_per_contact_hour(assumptions)
-    assert price == pytest.approx(32.14, rel=0.02)
+    # Built from the published 3.06 miles a visit on the road model and routed rounds' waiting, the
+    # price is about 2% above the Association's: it pays the waiting HMRC counts (about 4 minutes a
+    # contact hour), which the 2025-26 Minimum Price did not; without it, about 3% below.
+    assert price == pytest.approx(32.14, rel=0.03)
     assert direct_cost_per_contact_hour(assumptions) == pytest.approx(22.71, rel=0.03)
+    unpaid_waiting = replace(assumptions, waiting_minutes_per_contact_hour=0.0)
+    assert price_per_contact_hour(unpaid_waiting) == pytest.approx(32.14, rel=0.035)
+    assert price_per_contact_hour(unpaid_waiting) < price
     items = price_breakdown(assumptions)
     assert items["contact_pay"] == NLW
     assert items["travel_pay"] == pytest.approx(NLW * assumptions.travel_minutes_per_contact_hour / 60)
@@ -104,8 +112,8 @@ def test_the_default_rounds_drive_the_published_miles() -> None:
     """The default build-up's travel is the published 3.06 miles per visit on the road model's town
     roads, on the trips between visits routed rounds make: within the published 8-20 minutes."""
     a = PriceAssumptions()
-    trips = ROUTED["median_trips_per_visit"] * 60 / 33.75  # trips between visits per contact hour
-    assert 0.5 < ROUTED["median_trips_per_visit"] < 1
+    trips = TRIPS_PER_VISIT * 60 / 33.75  # trips between visits per contact hour
+    assert 0.5 < TRIPS_PER_VISIT < 1
     assert a.miles == pytest.approx(trips * 3.06)
     km = 3.06 * 1.609344 / roads.DETOUR_FACTOR
     trip = roads.fixed_minutes_per_trip("town") + roads.minutes_per_km("town") * km + roads.ACCESS_MINUTES

