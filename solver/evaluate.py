@@ -21,6 +21,7 @@ from .care_cost import award_table, lot_travel_cost_per_week, pay_summary
 from .design.awards import incumbency_by_lot
 from .design.config import DesignConfig
 from .design.contract import (
+    SPEND_TERMS,
     TERMS,
     WEEKS_PER_YEAR,
     Market,
@@ -72,7 +73,7 @@ def evaluate(instance: Instance, config: DesignConfig, design: Design) -> dict[s
     total = sum(terms_by_year.values())
     money = ("block", "framework", "residual", "unmet")
     by_scenario = WEEKS_PER_YEAR * (sum(normal.cost[t] for t in money).sum(axis=1) + contracts)
-    spend = sum(terms_by_year[t] for t in ("block", "framework", "residual", "contracts"))
+    spend = sum(terms_by_year[t] for t in SPEND_TERMS)
     delivered = float(probability @ normal.delivered().sum(axis=1))
     volumes = provider_volumes(market, terms, normal)
     guaranteed = pd.Series(np.bincount(terms.provider, terms.block + terms.floor, minlength=len(market.providers)),

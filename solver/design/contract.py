@@ -50,6 +50,7 @@ WEEKS_PER_YEAR = 52.0
 # home-care shift holds about five contact hours (split shifts of 2-3 hours each side of midday).
 CONTACT_HOURS_PER_SHIFT = 5.0
 TERMS = ("block", "framework", "residual", "unmet", "quality")  # weekly cost terms of a dispatch
+SPEND_TERMS = ("block", "framework", "residual", "contracts")  # the annual terms the council pays
 
 
 @dataclass(frozen=True)

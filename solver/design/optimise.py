@@ -23,10 +23,10 @@ import pulp
 from ..instance import Instance
 from .awards import AwardModel, group_slacks
 from .config import DesignConfig
+from .contract import SPEND_TERMS, dispatch, market_of
 from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
 from .mip import PROVEN_GAP, SolveReport, relative_gap, solve
-from .contract import dispatch, market_of
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
@@ -207,9 +207,13 @@ class Attempt:
         if self.design is None:
             return {"lots": self.k, "outcome": "; ".join(self.failures)}
         award = self.design.solve["award_stage"]
+        terms = self.design.solve["objective_terms_gbp_per_year"]
         return {"lots": self.k, "objective": round(self.objective, 2),
                 "bound": None if award["bound"] is None else round(award["bound"], 2),
-                "lot_source": self.design.solve["lot_source"], "award_status": award["status"]}
+                "gap": award["gap"], "lot_source": self.design.solve["lot_source"], "award_status": award["status"],
+                "providers": len({a.provider for a in self.design.awards}),
+                "council_spend_gbp_per_year": round(sum(terms.get(t, 0.0) for t in SPEND_TERMS), 2),
+                **{f"{t}_gbp_per_year": round(terms.get(t, 0.0), 2) for t in ("unmet", "failures", "travel", "continuity")}}
 
     @property
     def bound(self) -> float:

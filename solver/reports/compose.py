@@ -147,11 +147,13 @@ def next_best_items(run: Run) -> list[Item]:
     tried = tried.set_index("lots").assign(
         chosen=lambda t: ["yes" if k == chosen else "" for k in t.index],
         too_close_to_call=lambda t: ["yes" if k in close else "" for k in t.index])
-    columns = {"objective": "£m/yr screening", "bound": "£m/yr bound", "award_status": "status", "outcome": "outcome",
-               "chosen": "chosen", "too_close_to_call": "within the chosen gap"}
+    columns = {"objective": "£m/yr screening", "bound": "£m/yr bound", "gap": "gap", "providers": "providers",
+               "council_spend_gbp_per_year": "£m spend", "unmet_gbp_per_year": "£m unmet",
+               "travel_gbp_per_year": "£m travel", "outcome": "outcome", "chosen": "chosen",
+               "too_close_to_call": "within the chosen gap"}
     return [Table(f"Lot counts {run.name}'s search screened", formatted(
                 in_millions(tried.reindex(columns=list(columns)), columns), columns,
-                {"£m/yr screening": "£{:.2f}m", "£m/yr bound": "£{:.2f}m"}, "lots")),
+                {h: "£{:.2f}m" for h in columns.values() if h.startswith("£m")} | {"gap": "{:.1%}"}, "lots")),
             Text("Each lot count's design at screening effort (its heuristic lots, the award model's root node); the "
                  "chosen count then gets the exact solve. A count within the chosen design's gap cannot be ruled out "
                  "on this search.")]
