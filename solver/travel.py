@@ -19,9 +19,9 @@ per contact hour grows as it thins out: that is how the number of providers shar
 fragmented market, show in travel; each visit's stop costs the same however the lot is shared.
 
 Against the published 8-20 paid travel minutes per contact hour, 12 an urban base case, and about
-3 miles per visit (../shared/domain.md §3), the shipped instances' current markets estimate 9.5
-(Wiltshire), 8.5 (Kent), 9.9 (shire), 11.5 (county) and 7.2 on the dense urban ones (Birmingham,
-city), at 0.3-1.8 miles per visit (benchmarks/travel_estimator.py). The minutes are mostly each
+3 miles per visit (../shared/domain.md §3), the shipped instances' current markets estimate 9.7
+(Wiltshire), 8.6 (Kent), 10.1 (shire), 11.9 (county) and 7.2-7.3 on the dense urban ones
+(Birmingham, city), at 0.3-1.9 miles per visit (benchmarks/travel_estimator.py). The minutes are mostly each
 trip's fixed part and access time (about six sevenths of routed travel), so they sit in the
 published range but move little with a provider's share; the miles stay below the published figure
 because routed rounds (planned afresh every day by a solver, clients in compact patches, a
