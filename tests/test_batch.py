@@ -24,6 +24,7 @@ from solver.instance import InputError
 from .conftest import INSTANCES, ROOT
 
 TINY = str(INSTANCES / "tiny")
+SHIRE = str(INSTANCES / "shire")
 ONE_LOT = "lots: {count_min: 1, count_max: 1}\n"  # the quickest run that finishes ok
 CONFIGS = {"small": ONE_LOT, "impossible": "lots: {count_min: 2, count_max: 2, balance_tolerance: 0.5}\n"
            "awards: {providers_min: 5, providers_max: 5, max_lots_per_provider: 1}\n",  # 10 awards, 5 providers
@@ -145,8 +146,8 @@ def test_ctrl_c_ends_the_batch_and_its_run(tmp_path: Path) -> None:
             os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=interrupt, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        run_batch(grid([TINY], quick_configs(tmp_path / "configs", 1), None, 1.0), out)
+    with pytest.raises(KeyboardInterrupt):  # a run of several seconds, so Ctrl-C comes while it runs
+        run_batch(grid([SHIRE], quick_configs(tmp_path / "configs", 1), None, 60.0), out)
     assert not run_processes(out)
     assert not list((out / "runs").iterdir())  # no record of the interrupted run, nor half of one
     assert pd.read_csv(out / "results.csv").empty
