@@ -255,6 +255,8 @@ class AwardModel:
         share = cfg.volume.max_provider_share_of_lot
         for l in self.lot_ids:
             idle = self._idle_block(l, base)
+            worlds_calls: dict[str, list[pulp.LpVariable]] = defaultdict(list)
+            worlds_bought: dict[str, list[pulp.LpVariable]] = defaultdict(list)
             for p in self.pairs_of_lot(l):
                 name = f"{l}_{p}"
                 partners = [q for q in self.pairs_of_lot(l) if q != p]
@@ -262,14 +264,15 @@ class AwardModel:
                 bought = {q: pulp.LpVariable(f"rf_{name}_{q}", lowBound=0) for q in self._sellers(l)}
                 unmet = pulp.LpVariable(f"uf_{name}", lowBound=0)
                 for q, var in calls.items():
-                    room = self.c[l, q] - self.fl[l, q] - self.x[l, q, base] + (self.h[l, q] if self.h else 0)
-                    self.problem += var <= room, f"room_fail_{name}_{q}"
+                    self.problem += var <= self._failure_room(l, q, base), f"room_fail_{name}_{q}"
+                    worlds_calls[q].append(var)
                     if share < 1:
                         self.problem += (self.guaranteed(l, q) + self.x[l, q, base] + var
                                          <= share * self.demand[l, base]), f"share_fail_{name}_{q}"
                 for q, var in bought.items():
                     self.problem += var + self.r[l, q, base] <= self._seller_room(l, q), f"residual_fail_{name}_{q}"
                     self._no_resale(f"fail_{name}", l, q, var)
+                    worlds_bought[q].append(var)
                 lost = self.guaranteed(l, p) + (self.x[l, p, base] if self.x else 0)
                 self.problem += (pulp.lpSum(calls.values()) + pulp.lpSum(bought.values()) + unmet
                                  >= lost - idle), f"demand_fail_{name}"
@@ -278,6 +281,27 @@ class AwardModel:
                 self.delta[l, p] = (pulp.lpSum((self.prices(l, q)[1] + self.prices(l, q)[2]) * v for q, v in calls.items())
                                     + pulp.lpSum(self._seller_price(l, q) * v for q, v in bought.items())
                                     + self.market.unmet_penalty * unmet - unpaid)
+            self._failures_share_rooms(l, base, worlds_calls, worlds_bought)
+
+    def _failure_room(self, l: str, q: str, base: str) -> pulp.LpAffineExpression:
+        """What partner q can take on in lot l when another provider fails: its unused ceiling and
+        its reserved headroom."""
+        return self.c[l, q] - self.fl[l, q] - self.x[l, q, base] + (self.h[l, q] if self.h else 0)
+
+    def _failures_share_rooms(self, l: str, base: str, calls: dict[str, list[pulp.LpVariable]],
+                              bought: dict[str, list[pulp.LpVariable]]) -> None:
+        """Valid for whole awards, and what the LP relaxation misses: only the lot's k awarded
+        providers fail (k at most K, the providers a lot may have), so a partner's room is drawn on
+        by at most K - 1 failures and a seller's by at most K. Without these, fractional awards
+        spread a lot over many providers, each failure small and each absorbed in full by rooms
+        counted once per failure; with them the bound sees the replacement the rooms cannot give."""
+        most = min(self.config.awards.providers_max, len(self.pairs_of_lot(l)))
+        for q, variables in calls.items():
+            self.problem += (pulp.lpSum(variables) <= (most - 1) * self._failure_room(l, q, base)), \
+                f"rooms_shared_{l}_{q}"
+        for q, variables in bought.items():
+            self.problem += (pulp.lpSum(variables) <= most * (self._seller_room(l, q) - self.r[l, q, base])), \
+                f"residual_shared_{l}_{q}"
 
     def _idle_block(self, l: str, s: str) -> pulp.LpAffineExpression | float:
         """Lot l's block and floor hours beyond its demand in scenario s: max(0, excess), exactly (a

@@ -13,7 +13,8 @@ the same design on a busy machine; the time limit is a cap, and the design says 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -36,6 +37,7 @@ MIN_EXACT_SECONDS = 5.0
 NODE_WORK, MIN_NODES, MAX_NODES = 100_000, 10, 500  # the default award search (solver.node_limit unset)
 WHOLE_MIP_MAX_VARIABLES = 5_000  # a whole award model this small is branched on, failure worlds and all
 SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
+SUPPORT = 1e-3  # an award the LP relaxation gives more weight than this is searched by the branch and bound
 
 
 @dataclass
@@ -108,36 +110,52 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
                  node_limit: int | None, bound: bool = True) -> tuple[AwardModel, SolveReport]:
     """Awards for these lots, with the solver's true status, bound and gap.
 
-    The awards are chosen by branch and bound on the model without its failure worlds (a fraction
-    of its size) within `node_limit` nodes. A small whole model is then branched on from there;
-    otherwise the full model, those awards fixed, prices every
-    failure and re-optimises the contract terms (a linear programme), and the full model's LP
-    relaxation bounds what any awards could cost (unless `bound` is off: screening). Without failure
-    worlds the MIP is the whole
-    model, and with its terms fixed the recourse is re-solved, so the reported terms are always the
-    least-cost dispatch of the design's awards (the evaluation's)."""
+    Without failure worlds the model is branched on whole (`node_limit` nodes). With them it is
+    several times larger, and:
+
+    - a small whole model is branched on from the awards of the model without its failure worlds
+      (its own node-limited branch and bound);
+    - a larger one is solved by its LP relaxation first: the bound on what any awards for these
+      lots can cost, reported as the bound. Branch and bound then searches the awards that
+      relaxation gives weight to (`SUPPORT`), failure worlds and all; if none of them makes a
+      design, every award is open again;
+    - in screening (`bound` off) the awards of the model without its failure worlds are kept.
+
+    With its terms fixed the recourse is re-solved, so the reported terms are always the least-cost
+    dispatch of the design's awards (the evaluation's)."""
     began = time.perf_counter()
     failures = config.stability.exit_rate > 0
     calm_config = replace(config, stability=replace(config.stability, exit_rate=0.0)) if failures else config
-    calm = AwardModel(instance, calm_config, lots)
-    calm.finalise()
     settings = config.solver
+    model = AwardModel(instance, config, lots)
+    model.finalise()
+    if failures and bound and len(model.problem.variables()) > WHOLE_MIP_MAX_VARIABLES:
+        relaxation = _relaxation(model, time_limit)
+        if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
+            _explain_infeasible(instance, calm_config, lots, time_limit, relaxation)
+        support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
+        left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
+        nodes = node_limit or node_budget(model.problem, len(support) / len(model.w))
+        with _awards_limited_to(model, support):
+            report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
+        if not report.has_solution:
+            report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
+        if not report.has_solution:
+            return model, report
+        lower = relaxation.objective if relaxation.status == "optimal" else None
+        priced = _resolve_recourse(model, replace(report, bound=lower))
+        return model, replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began)
+    calm = AwardModel(instance, calm_config, lots) if failures else model
+    if failures:
+        calm.finalise()
     node_limit = node_limit or node_budget(calm.problem)
     report = solve(calm.problem, settings.name, time_limit, settings.gap, settings.seed, node_limit=node_limit)
     if report.status in ("infeasible", "unbounded_or_infeasible"):
-        elastic = AwardModel(instance, calm_config, lots, elastic=True)
-        elastic.finalise()
-        elastic_report = solve(elastic.problem, settings.name, time_limit, settings.gap, settings.seed)
-        if elastic_report.has_solution and elastic.used_slacks():
-            raise Infeasible(group_slacks(elastic.used_slacks()))
-        raise Infeasible({"award stage": [f"the solver reports '{report.status}' and the elastic model "
-                                          f"'{elastic_report.status}'"]})
+        _explain_infeasible(instance, calm_config, lots, time_limit, report)
     if not report.has_solution:
         return calm, report
     if not failures:
         return calm, _resolve_recourse(calm, report)
-    model = AwardModel(instance, config, lots)
-    model.finalise()
     left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
     if len(model.problem.variables()) <= WHOLE_MIP_MAX_VARIABLES:  # small: branch on the whole model
         start = {v.name: float(v.varValue) for v in calm.first_stage() if v.varValue is not None}
@@ -145,7 +163,6 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
                       node_limit=node_limit)
         if whole.has_solution:
             return model, _resolve_recourse(model, whole)
-    lower = _relaxation_bound(model, left) if bound else None
     chosen = {v.name: round(v.varValue or 0.0) for v in calm.problem.variables() if v.cat == pulp.LpInteger}
     for variable in model.problem.variables():
         if variable.name in chosen:
@@ -153,28 +170,63 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     fixed = solve(model.problem, settings.name, None, 1e-9, settings.seed)  # pricing the design: to the end
     if not fixed.has_solution:
         raise RuntimeError(f"the award model with its awards fixed could not be solved ({fixed.status})")
-    gap = relative_gap(fixed.objective, lower)
-    status = "optimal" if gap is not None and gap <= PROVEN_GAP else (
-        "within_gap" if gap is not None and gap <= settings.gap else "feasible")
-    return model, SolveReport(report.solver, status, fixed.objective, lower, gap, time.perf_counter() - began,
+    return model, SolveReport(report.solver, "feasible", fixed.objective, None, None, time.perf_counter() - began,
                               report.stopped_by)
 
 
-def node_budget(problem: pulp.LpProblem) -> int:
+def _status(gap: float | None, tolerance: float) -> str:
+    if gap is None:
+        return "feasible"
+    return "optimal" if gap <= PROVEN_GAP else "within_gap" if gap <= tolerance else "feasible"
+
+
+def _explain_infeasible(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float,
+                        report: SolveReport) -> None:
+    """Raise Infeasible with the requirements an elastic copy of the model finds it must break."""
+    settings = config.solver
+    elastic = AwardModel(instance, config, lots, elastic=True)
+    elastic.finalise()
+    elastic_report = solve(elastic.problem, settings.name, time_limit, settings.gap, settings.seed)
+    if elastic_report.has_solution and elastic.used_slacks():
+        raise Infeasible(group_slacks(elastic.used_slacks()))
+    raise Infeasible({"award stage": [f"the solver reports '{report.status}' and the elastic model "
+                                      f"'{elastic_report.status}'"]})
+
+
+def node_budget(problem: pulp.LpProblem, share: float = 1.0) -> int:
     """Branch-and-bound nodes for an award model: the same work (nodes x variables) whatever its size,
-    so small models are searched deeply and large ones still finish; counted, hence reproducible."""
-    return int(min(MAX_NODES, max(MIN_NODES, round(NODE_WORK / max(len(problem.variables()), 1)))))
+    so small models are searched deeply and large ones still finish; counted, hence reproducible.
+    `share`: the part of the model left open (awards outside a relaxation's support fixed)."""
+    variables = max(len(problem.variables()) * share, 1)
+    return int(min(MAX_NODES, max(MIN_NODES, round(NODE_WORK / variables))))
 
 
-def _relaxation_bound(model: AwardModel, seconds: float) -> float | None:
-    """The full model's LP relaxation: a bound on the cost of any awards for these lots."""
+def _relaxation(model: AwardModel, seconds: float) -> SolveReport:
+    """The model's LP relaxation (its values left on the variables): a bound on the cost of any
+    awards for these lots."""
     integers = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
     for variable in integers:
         variable.cat = pulp.LpContinuous
-    relaxed = solve(model.problem, model.config.solver.name, seconds, 1e-9, model.config.solver.seed)
-    for variable in integers:
-        variable.cat = pulp.LpInteger
-    return relaxed.objective if relaxed.status == "optimal" else None
+    try:
+        return solve(model.problem, model.config.solver.name, seconds, 1e-9, model.config.solver.seed,
+                     interior_point=True)
+    finally:
+        for variable in integers:
+            variable.cat = pulp.LpInteger
+
+
+@contextmanager
+def _awards_limited_to(model: AwardModel, pairs: list[tuple[str, str]]) -> Iterator[None]:
+    """Only these (lot, provider) awards may be made while the block runs."""
+    kept = set(pairs)
+    closed = [(award, award.upBound) for pair, award in model.w.items() if pair not in kept]
+    for award, _ in closed:
+        award.upBound = 0
+    try:
+        yield
+    finally:
+        for award, upper in closed:
+            award.upBound = upper
 
 
 def _resolve_recourse(model: AwardModel, report: SolveReport) -> SolveReport:

@@ -46,7 +46,11 @@ def _travel_per_week(model: AwardModel) -> pulp.LpAffineExpression:
     terms = []
     for l, areas in zip(model.lot_ids, model.lots):
         providers = model.pairs_of_lot(l)
-        counts = range(0, min(model.config.awards.providers_max, len(providers)) + 1)
+        # a lot has at least providers_min providers (in elastic mode, which may break that rule, none):
+        # no weight on fewer, which the LP relaxation would otherwise mix in to price travel below
+        # one provider's
+        fewest = 0 if model.elastic else min(model.config.awards.providers_min, len(providers))
+        counts = range(fewest, min(model.config.awards.providers_max, len(providers)) + 1)
         pick = {k: pulp.LpVariable(f"providers_{l}_is_{k}", cat=pulp.LpBinary) for k in counts}
         model.problem += pulp.lpSum(pick.values()) == 1, f"one_provider_count_{l}"
         model.problem += (pulp.lpSum(k * v for k, v in pick.items())

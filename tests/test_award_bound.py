@@ -1,0 +1,110 @@
+"""The award stage's bound: valid inequalities that keep every whole design's price, and the path
+large models take (relaxation bound, then branch and bound over the awards it supports)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from solver.design import optimise as optimise_module
+from solver.care_cost import lot_travel_cost_per_week
+from solver.design.awards import AwardModel
+from solver.design.contract import WEEKS_PER_YEAR
+from solver.design.config import load_config
+from solver.design.mip import solve
+from solver.design.optimise import optimise
+from solver.design.result import Award, Design, Lot
+from solver.evaluate import evaluate
+from solver.instance import load_instance
+from solver.travel import area_sizes_km2
+
+from .conftest import INSTANCES, ROOT
+
+TOWN = ["A01", "A02", "A03", "A04"]
+REST = ["A05", "A06", "A07", "A08", "A09", "A10", "A11", "A12"]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return load_instance(INSTANCES / "tiny")
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "configs" / "balanced.yaml")
+
+
+def priced_by_the_model(tiny, config, design: Design) -> dict[str, float]:
+    """The award model's cost terms with every award and its terms fixed at the design's."""
+    model = AwardModel(tiny, config, [lot.areas for lot in design.lots])
+    model.finalise()
+    terms = {(a.lot, a.provider): a for a in design.awards}
+    groups = {"b": "block_hours_per_week", "c": "call_off_ceiling_hours_per_week",
+              "fl": "call_off_floor_hours_per_week", "h": "reserved_headroom_hours_per_week"}
+    for pair, award in model.w.items():
+        given = terms.get(pair)
+        award.lowBound = award.upBound = 1 if given else 0
+        for group, field in groups.items():
+            variable = getattr(model, group).get(pair)
+            if variable is not None:
+                variable.lowBound = variable.upBound = float(getattr(given, field) or 0.0) if given else 0.0
+    report = solve(model.problem, "highs", None, 1e-9)
+    assert report.status == "optimal"
+    return model.objective_terms()
+
+
+@pytest.mark.parametrize("lots, awards", [
+    ([Lot("L1", TOWN), Lot("L2", REST)], [
+        Award("L1", "P04", 150, call_off_ceiling_hours_per_week=100, reserved_headroom_hours_per_week=50),
+        Award("L1", "P01", 100, call_off_ceiling_hours_per_week=50, reserved_headroom_hours_per_week=80),
+        Award("L2", "P03", 400, call_off_ceiling_hours_per_week=100, reserved_headroom_hours_per_week=110),
+        Award("L2", "P05", 250, call_off_ceiling_hours_per_week=100, reserved_headroom_hours_per_week=150)]),
+    ([Lot("L1", TOWN + REST)], [
+        Award("L1", "P03", 350, call_off_ceiling_hours_per_week=100, reserved_headroom_hours_per_week=80),
+        Award("L1", "P04", 200, call_off_ceiling_hours_per_week=50, reserved_headroom_hours_per_week=150),
+        Award("L1", "P05", 250, call_off_ceiling_hours_per_week=150)]),
+])
+def test_failure_cuts_keep_every_whole_designs_price(tiny, config, lots, awards) -> None:
+    """The cuts that share partners' rooms among at most K - 1 failures cut off fractional awards
+    only: a hand-written design (within the resilience rule) is priced by the model, cuts and all,
+    as the evaluation prices it."""
+    rules = replace(config, stability=replace(config.stability, max_provider_share=None, enforce_min_viable=False))
+    design = Design("tiny", lots, awards)
+    design.solve = {"objective_terms_gbp_per_year": priced_by_the_model(tiny, rules, design)}
+    kpis = evaluate(tiny, rules, design)
+    assert kpis["cost_terms_gbp_per_year"]["failures"] > 0
+    for term, row in kpis["reconciliation"].items():
+        assert row["agrees"], (term, row)
+
+
+def test_large_award_model_is_bounded_by_its_relaxation_and_searched_on_its_support(tiny, config, monkeypatch) -> None:
+    monkeypatch.setattr(optimise_module, "WHOLE_MIP_MAX_VARIABLES", 0)
+    quick = replace(config, lots=replace(config.lots, count_min=2, count_max=2),
+                    solver=replace(config.solver, time_limit=20.0))
+    design = optimise(tiny, quick)
+    award = design.solve["award_stage"]
+    lots = [lot.areas for lot in design.lots]
+    model = AwardModel(tiny, quick, lots)
+    model.finalise()
+    relaxation = optimise_module._relaxation(model, 60)
+    assert award["bound"] == pytest.approx(relaxation.objective, rel=1e-6)
+    assert award["bound"] <= award["objective"] + 1e-6
+    assert award["gap"] == pytest.approx((award["objective"] - award["bound"]) / award["objective"], abs=1e-9)
+    assert award["status"] == ("within_gap" if award["gap"] <= quick.solver.gap else "feasible") or award["gap"] < 1e-6
+    kpis = evaluate(tiny, quick, design)
+    for term, row in kpis["reconciliation"].items():
+        assert row["agrees"], (term, row)
+    # the search was free to award only what the relaxation gave weight to
+    support = {pair for pair, w in model.w.items() if (w.varValue or 0.0) > optimise_module.SUPPORT}
+    assert {(a.lot, a.provider) for a in design.awards} <= support
+
+
+def test_travel_is_never_priced_below_one_providers(tiny, config) -> None:
+    """A lot has at least one provider, so even the relaxation prices at least one provider's travel."""
+    model = AwardModel(tiny, config, [TOWN, REST])
+    model.finalise()
+    optimise_module._relaxation(model, 60)
+    sizes = area_sizes_km2(tiny)
+    one_each = sum(lot_travel_cost_per_week(tiny, areas, 1, sizes) for areas in (TOWN, REST))
+    assert model.value(model.objective["travel"]) >= config.cost.travel_cost_weight * WEEKS_PER_YEAR * one_each - 1e-6
