@@ -130,21 +130,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     model = AwardModel(instance, config, lots)
     model.finalise()
     if failures and bound and len(model.problem.variables()) > WHOLE_MIP_MAX_VARIABLES:
-        relaxation = _relaxation(model, time_limit)
-        if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
-            _explain_infeasible(instance, calm_config, lots, time_limit, relaxation)
-        support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
-        left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
-        nodes = node_limit or node_budget(model.problem, len(support) / len(model.w))
-        with _awards_limited_to(model, support):
-            report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
-        if not report.has_solution:
-            report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
-        if not report.has_solution:
-            return model, report
-        lower = relaxation.objective if relaxation.status == "optimal" else None
-        priced = _resolve_recourse(model, replace(report, bound=lower))
-        return model, replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began)
+        return model, _from_relaxation(model, calm_config, time_limit, node_limit, began)
     calm = AwardModel(instance, calm_config, lots) if failures else model
     if failures:
         calm.finalise()
@@ -172,6 +158,32 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
         raise RuntimeError(f"the award model with its awards fixed could not be solved ({fixed.status})")
     return model, SolveReport(report.solver, "feasible", fixed.objective, None, None, time.perf_counter() - began,
                               report.stopped_by)
+
+
+def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: float, node_limit: int | None,
+                     began: float) -> SolveReport:
+    """A large whole model: its LP relaxation for the bound, then branch and bound over the awards
+    the relaxation supports (every award, if none of those makes a design), then the design priced."""
+    settings = model.config.solver
+    relaxation = _relaxation(model, time_limit)
+    if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
+        _explain_infeasible(model.instance, calm_config, model.lots, time_limit, relaxation)
+    support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
+    nodes = node_limit or node_budget(model.problem, len(support) / max(len(model.w), 1))
+    with _awards_limited_to(model, support):
+        left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
+        report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
+    if not report.has_solution:
+        left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
+        report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
+    if report.status in ("infeasible", "unbounded_or_infeasible"):
+        _explain_infeasible(model.instance, calm_config, model.lots, time_limit, report)
+    if not report.has_solution:
+        return report
+    lower = relaxation.objective if relaxation.status == "optimal" else None
+    priced = _resolve_recourse(model, replace(report, bound=lower))
+    return replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began,
+                   stopped_by="time" if relaxation.stopped_by == "time" else report.stopped_by)
 
 
 def _status(gap: float | None, tolerance: float) -> str:
