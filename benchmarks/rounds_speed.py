@@ -2,7 +2,7 @@
 a shipped instance as `tender rounds` routes them.
 
 Each size is run as a plain day (every engine) and as a day with about 10% of clients
-double-handed (OR-Tools only: PyVRP cannot synchronise carers). Prints, per day and engine: the
+double-handed (every engine but PyVRP, which cannot synchronise carers). Prints, per day and engine: the
 double-handed visits, carers' shifts, the
 independent parts the day splits into, time to the first plan serving every visit, total time at
 the time limit, travel minutes, paid travel (between visits) per contact hour, unserved visits
@@ -15,7 +15,7 @@ above 300 visits): seconds for all days, unserved visits, validator, travel per 
 carers per client.
 
     .venv/bin/python benchmarks/rounds_speed.py [--sizes 100,300,800] [--time-limit 30]
-                                                [--engines pyvrp,ortools] [--seed 1]
+                                                [--engines pyvrp,ortools,hybrid] [--seed 1]
                                                 [--instance shire] [--lot-visits 300,800,1300] [--days 2]
 """
 
@@ -62,7 +62,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="100,300,800")
     parser.add_argument("--time-limit", type=float, default=30.0, help="seconds per day and engine")
-    parser.add_argument("--engines", default="pyvrp,ortools")
+    parser.add_argument("--engines", default="pyvrp,ortools,hybrid")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--instance", default="shire", help="shipped instance for the lot-day table")
     parser.add_argument("--lot-visits", default="300,800,1300", help="visits a day of the instance's lots")
@@ -78,9 +78,7 @@ def synthetic_days(args: argparse.Namespace) -> None:
           f"{'travel':>8} {'tr/ch':>6} {'unserved':>8}  valid")
     engines = args.engines.split(",")
     for size in (int(s) for s in args.sizes.split(",")):
-        runs = [(0.0, e) for e in engines]
-        if "ortools" in engines:
-            runs.append((DOUBLE_HANDED_SHARE, "ortools"))
+        runs = [(0.0, e) for e in engines] + [(DOUBLE_HANDED_SHARE, e) for e in engines if e != "pyvrp"]
         for share, engine in runs:
             problem = lot_day(size, args.seed, double_handed_share=share)
             solution = route(problem, args.time_limit, args.seed, engine)

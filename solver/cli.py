@@ -227,7 +227,7 @@ def cmd_rounds(args: argparse.Namespace) -> int:
                 routed.append(route_lot(lot, areas, planned[lot], speed, args.time_limit, args.seed, args.engine,
                                         args.continuity_penalty))
             except UnsupportedProblem as error:
-                raise InputError([Problem(str(error), fix="use --engine auto, ortools or both")]) from None
+                raise InputError([Problem(str(error), fix="use --engine auto, ortools, hybrid, cpsat or both")]) from None
     carers = carer_table(routed, pay_rate, nlw)
     tables = {"lots": lot_table(routed, carers), "carers": carers,
               "payment": payment_table(routed, instance.policy, pay_rate)}
@@ -487,7 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="travel minutes a visit by a carer the client has not met is worth avoiding "
                           "(default 15; 0 routes each day afresh)")
     sub.add_argument("--time-limit", type=SECONDS, default=10.0, help="routing seconds per lot and day (default 10)")
-    sub.add_argument("--engine", choices=["auto", "ortools", "pyvrp", "both"], default="auto")
+    sub.add_argument("--engine", choices=["auto", "ortools", "pyvrp", "hybrid", "cpsat", "both"], default="auto")
     sub.add_argument("--seed", type=SEED, default=0, help="seed of clients, carers and search (default 0)")
     sub.add_argument("--pay-rate", type=number(above=0), default=None,
                      help="carers' pay per paid hour, £ (default the instance's National Living Wage)")

@@ -113,7 +113,7 @@ def test_validator_catches_a_break_during_a_visit(pair: Problem, pair_solution: 
     assert [(v.kind, v.where) for v in found] == [("break", "A")]
 
 
-def test_pyvrp_refuses_double_handed_visits_and_auto_uses_ortools(pair: Problem) -> None:
+def test_pyvrp_refuses_double_handed_visits_and_auto_uses_ortools_with_breaks(pair: Problem) -> None:
     with pytest.raises(UnsupportedProblem, match="double-handed"):
         route(pair, time_limit=1, engine="pyvrp")
     solution = route(pair, time_limit=1, engine="auto")
@@ -133,8 +133,8 @@ def test_ortools_synchronises_double_handed_visits(pair: Problem) -> None:
 def test_ortools_on_a_day_with_double_handed_visits_and_breaks() -> None:
     problem = lot_day(20, seed=3, double_handed_share=0.3, breaks=True)
     assert problem.has_double_handed and problem.has_breaks
-    solution = route(problem, time_limit=2, engine="auto")
-    assert solution.engine == "ortools" and solution.unserved == []
+    solution = route(problem, time_limit=2, engine="ortools")
+    assert solution.unserved == []
     assert validate(problem, solution) == []
     working = {r.carer: r for r in solution.routes}
     assert all(working[c.id].break_start is not None for c in problem.carers if c.break_window and c.id in working)
@@ -145,8 +145,8 @@ def test_ortools_keeps_working_time_limits() -> None:
     visits = [Visit(f"v{k}", k + 1, 0, 400, 30) for k in range(4)]
     carers = [Carer(c, 0, 0, 480, max_working=70) for c in ("A", "B")]
     problem = Problem(visits, carers, travel_minutes(xy, 1.0, 60.0))
-    solution = route(problem, time_limit=1, engine="auto")
-    assert solution.engine == "ortools" and len(solution.routes) == 2
+    solution = route(problem, time_limit=1, engine="ortools")
+    assert len(solution.routes) == 2
     assert validate(problem, solution) == []
     tight = replace(problem, carers=[replace(c, max_working=40) for c in carers])
     assert "working" in kinds(tight, solution)

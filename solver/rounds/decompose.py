@@ -22,20 +22,26 @@ from scipy.cluster.vq import kmeans2
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .problem import Problem, Solution, total_travel
+from .problem import Problem, Solution, objective
 
 
 def could_serve(problem: Problem) -> np.ndarray:
-    """Boolean matrix, carers × visits: a necessary condition for a carer to serve a visit."""
+    """Boolean matrix, carers × visits: a necessary condition for a carer to serve a visit (or
+    one part of a double-handed visit): it holds the part's skills and, leaving home at the start
+    of the shift, can start by the visit's due time and be home by the end of the shift."""
     home = np.array([c.home for c in problem.carers], dtype=int)
     start = np.array([c.shift_start for c in problem.carers], dtype=float)[:, None]
     end = np.array([c.shift_end for c in problem.carers], dtype=float)[:, None]
     where = np.array([v.location for v in problem.visits], dtype=int)
-    earliest, latest, service = (np.array([getattr(v, f) for v in problem.visits], dtype=float)[None, :]
-                                 for f in ("earliest", "latest", "service"))
+    earliest, due, service = (np.array([getattr(v, f) for v in problem.visits], dtype=float)[None, :]
+                              for f in ("earliest", "due", "service"))
     arrive = start + problem.travel[np.ix_(home, where)]
     finish = np.maximum(arrive, earliest) + service
-    return (arrive <= latest) & (finish + problem.travel[np.ix_(where, home)].T <= end)
+    able = (arrive <= due) & (finish + problem.travel[np.ix_(where, home)].T <= end)
+    if problem.has_skills:
+        able &= np.array([[any(problem.qualified(c, v, part) for part in range(v.carers_needed))
+                           for v in problem.visits] for c in problem.carers], dtype=bool).reshape(able.shape)
+    return able
 
 
 def split(problem: Problem) -> tuple[list[Problem], list[str]]:
@@ -110,5 +116,5 @@ def join(problem: Problem, solutions: list[Solution], stranded: list[str]) -> So
     first = None if stranded or any(f is None for f in firsts) else sum(f for f in firsts if f is not None)
     routes = [r for s in solutions for r in s.routes]
     return Solution(engine="+".join(sorted({s.engine for s in solutions})), routes=routes,
-                    objective=total_travel(problem, routes), runtime=sum(s.runtime for s in solutions),
+                    objective=objective(problem, routes), runtime=sum(s.runtime for s in solutions),
                     unserved=stranded + [v for s in solutions for v in s.unserved], first_feasible_seconds=first)

@@ -1,10 +1,12 @@
 """Days of visits and carers read from CSV files (or XLSX sheets), for rounds a provider already has.
 
 visits: visit_id, client_id, x_km, y_km, earliest and latest (start window, HH:MM),
-duration_minutes, optional carers_needed (1 or 2, default 1) and day (1, 2, ...; blank = every day).
+duration_minutes, optional carers_needed (1 or 2, default 1), day (1, 2, ...; blank = every day)
+and skills (space-separated, e.g. "insulin hoist": every carer of the visit holds them).
 carers: carer_id, home_x_km, home_y_km, shift_start and shift_end (HH:MM), optional
-max_working_minutes, break_earliest, break_latest (HH:MM) with break_minutes, and days (e.g.
-"1 2 3 4 5"; blank = every day). Two rows with the same carer_id are one person's split shift.
+max_working_minutes, break_earliest, break_latest (HH:MM) with break_minutes, days (e.g.
+"1 2 3 4 5"; blank = every day) and skills (space-separated). Two rows with the same carer_id
+are one person's split shift.
 An optional travel matrix (first column and header row: client_id and carer_id values, cells:
 minutes) replaces the straight-line estimate (km x detour factor at one speed).
 Every problem is reported with its file, row and column.
@@ -36,6 +38,8 @@ VISITS = Table("visits", "one row per visit", (
     Column("duration_minutes", "number", "minutes of care"),
     Column("carers_needed", "text", "1 or 2 (blank = 1)", required=False),
     Column("day", "text", "day number 1, 2, ... (blank = every day)", required=False),
+    Column("skills", "text", "skills every carer of the visit holds, space-separated (blank = none)",
+           required=False),
 ), key=("visit_id",))
 
 CARERS = Table("carers", "one row per shift", (
@@ -50,6 +54,7 @@ CARERS = Table("carers", "one row per shift", (
     Column("break_latest", "text", "break starts by, HH:MM", required=False),
     Column("break_minutes", "text", "break length, minutes", required=False),
     Column("days", "text", "days worked, e.g. '1 2 3 4 5' (blank = every day)", required=False),
+    Column("skills", "text", "skills the carer holds, space-separated (blank = none)", required=False),
 ))
 
 CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")  # HH:MM, or HH:MM:SS as spreadsheets save times
@@ -140,14 +145,14 @@ def read_days(visits_path: Path, carers_path: Path, matrix_path: Path | None = N
 
     def make_day(day: int) -> Problem:
         today = [Visit(v["id"], index[("client", v["client"])], v["earliest"], v["latest"], v["service"],
-                       v["needed"], v["client"]) for v in visit_rows if v["day"] in (None, day + 1)]
+                       v["needed"], v["client"], skills=v["skills"]) for v in visit_rows if v["day"] in (None, day + 1)]
         shifts = [c for c in carer_rows if c["days"] is None or day + 1 in c["days"]]
         pieces: dict[str, int] = {}
         on_duty = []
         for c in shifts:
             pieces[c["person"]] = pieces.get(c["person"], 0) + 1
             on_duty.append(Carer(f"{c['person']}#{pieces[c['person']]}", index[("carer", c["person"])], c["start"],
-                                 c["end"], c["max_working"], c["break"], person=c["person"]))
+                                 c["end"], c["max_working"], c["break"], person=c["person"], skills=c["skills"]))
         return Problem(today, on_duty, travel, coordinates=xy, name=f"{name} day {day + 1}")
 
     return make_day
@@ -165,7 +170,8 @@ def _visits(cells: _Cells) -> list[dict]:
         cells.require(day is None or day == int(day), i, "day", "is not a whole day number", "use 1, 2, ...")
         rows.append({"id": cells.frame.at[i, "visit_id"], "client": cells.frame.at[i, "client_id"],
                      "earliest": earliest, "latest": latest, "service": float(cells.frame.at[i, "duration_minutes"]),
-                     "needed": int(needed or 1), "day": None if day is None else int(day)})
+                     "needed": int(needed or 1), "day": None if day is None else int(day),
+                     "skills": frozenset(cells.text(i, "skills").split())})
     return rows
 
 
@@ -186,7 +192,8 @@ def _carers(cells: _Cells) -> list[dict]:
             cells.require(max(window.earliest, start) <= min(window.latest, end - window.duration), i,
                           "break_latest", "the break cannot fit in the shift", "move the break window into the shift")
         rows.append({"row": i, "person": cells.frame.at[i, "carer_id"], "start": start, "end": end, "break": window,
-                     "max_working": cells.number(i, "max_working_minutes"), "days": cells.days(i, "days")})
+                     "max_working": cells.number(i, "max_working_minutes"), "days": cells.days(i, "days"),
+                     "skills": frozenset(cells.text(i, "skills").split())})
     by_person: dict[str, list[dict]] = {}
     for row in rows:
         by_person.setdefault(row["person"], []).append(row)

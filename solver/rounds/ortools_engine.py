@@ -3,10 +3,14 @@
 Models time windows, service times, shifts, capacities, working-time budgets (a dimension that
 counts visits and travel between them, not the legs from and to home), breaks (the time
 dimension's break intervals, which may interrupt travel or waiting but not a visit) and
-double-handed visits (two copies of the visit on different carers whose start times are equal)
-and continuity of carer: each visit by a carer its client does not know costs the problem's
-continuity penalty, or, when that penalty is infinite (no travel saving outweighs a stranger), is
-not allowed at all (the carers a visit prefers are its only allowed vehicles).
+double-handed visits (two copies of the visit on different carers whose start times are equal,
+or differ by the visit's delay), skills (each copy's vehicles limited to the carers qualified for
+its part), soft time windows (the time cumul's soft upper bound, priced per minute late; the
+largest tardiness, which no dimension cost expresses, is left to the evaluated objective and
+solver.rounds.improve) and continuity of carer: each visit by a carer its client does not know
+costs the problem's continuity penalty, or, when that penalty is infinite (no travel saving
+outweighs a stranger), is not allowed at all (the carers a visit prefers are its only allowed
+vehicles).
 
 Every visit may be dropped at a prohibitive price, so the search always has a solution to improve
 and an over-full day comes back with its unserved visits named rather than with nothing; a time
@@ -21,14 +25,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from . import ticks
 from .decompose import could_serve
-from .problem import Problem, Solution, build_route, total_travel
+from .problem import Problem, Route, Solution, build_route, objective
 
 NAME = "ortools"
 
@@ -45,6 +49,7 @@ class _Nodes:
         self.service = np.array([0] * carers + [ticks.up(problem.visits[i].service) for i in self.visit[carers:]],
                                 dtype=np.int64)
         self.carers = carers
+        self.part = [-1] * carers + [p for v in problem.visits for p in range(v.carers_needed)]
 
     def __len__(self) -> int:
         return len(self.visit)
@@ -54,15 +59,18 @@ class _Nodes:
 
 
 class _FirstFeasible:
-    """Solution callback noting when the search first served every visit."""
+    """Solution callback noting when the search first served every visit, and then ending the search
+    if `stop`."""
 
-    def __init__(self, routing: pywrapcp.RoutingModel, drop_penalty: int, began: float):
-        self._routing, self._penalty, self._began = routing, drop_penalty, began
+    def __init__(self, routing: pywrapcp.RoutingModel, drop_penalty: int, began: float, stop: bool):
+        self._routing, self._penalty, self._began, self._stop = routing, drop_penalty, began, stop
         self.seconds: float | None = None
 
     def __call__(self) -> None:
         if self.seconds is None and self._routing.CostVar().Value() < self._penalty:
             self.seconds = time.perf_counter() - self._began
+            if self._stop:
+                self._routing.solver().FinishCurrentSearch()
 
 
 def _model(problem: Problem, nodes: _Nodes):
@@ -78,8 +86,11 @@ def _model(problem: Problem, nodes: _Nodes):
     routing.AddDimension(routing.RegisterTransitMatrix(timing.tolist()), horizon, horizon, False, "time")
     time_dim = routing.GetDimensionOrDie("time")
     for node in range(nodes.carers, len(nodes)):
-        visit = problem.visits[nodes.visit[node]]
-        time_dim.CumulVar(manager.NodeToIndex(node)).SetRange(ticks.up(visit.earliest), ticks.down(visit.latest))
+        visit, index = problem.visits[nodes.visit[node]], manager.NodeToIndex(node)
+        soft = visit.tardiness_cost is not None
+        time_dim.CumulVar(index).SetRange(ticks.up(visit.earliest), horizon if soft else ticks.down(visit.latest))
+        if soft:  # a tick late costs the tardiness cost in ticks of travel, to the nearest whole
+            time_dim.SetCumulVarSoftUpperBound(index, ticks.down(visit.latest), round(visit.tardiness_cost))
     for v, c in enumerate(carers):
         for index in (routing.Start(v), routing.End(v)):
             time_dim.CumulVar(index).SetRange(ticks.up(c.shift_start), ticks.down(c.shift_end))
@@ -103,10 +114,14 @@ def _model(problem: Problem, nodes: _Nodes):
     hard = math.isinf(problem.continuity_penalty)
     if problem.has_preferences:
         (_only_known_carers if hard else _prefer_known_carers)(problem, routing, manager, nodes)
+    if problem.has_skills:
+        _qualified_carers(problem, routing, manager, nodes)
     breaks = _add_breaks(problem, routing, manager, time_dim, nodes)
-    _synchronise(routing, manager, time_dim, nodes)
-    # above any possible travel and continuity total
-    drop_penalty = (int(cost.max()) + 1 + (0 if hard else ticks.up(problem.continuity_penalty))) * (len(nodes) + 1)
+    _synchronise(problem, routing, manager, time_dim, nodes)
+    # above any possible travel, continuity and tardiness total
+    late = horizon * max((round(v.tardiness_cost) for v in problem.visits if v.tardiness_cost is not None), default=0)
+    drop_penalty = ((int(cost.max()) + 1 + (0 if hard else ticks.up(problem.continuity_penalty)) + late)
+                    * (len(nodes) + 1))
     for node in range(nodes.carers, len(nodes)):
         routing.AddDisjunction([manager.NodeToIndex(node)], drop_penalty)
     return manager, routing, time_dim, breaks, drop_penalty
@@ -132,11 +147,22 @@ def _only_known_carers(problem: Problem, routing, manager, nodes: _Nodes) -> Non
     second; a visit with none (its people off duty, or working another piece) is open to all."""
     able = could_serve(problem)
     for node in range(nodes.carers, len(nodes)):
-        k = nodes.visit[node]
-        copy = int(node > nodes.carers and nodes.visit[node - 1] == k)
-        allowed = [v for v, c in enumerate(problem.carers) if able[v, k] and c.id in problem.visits[k].preferred]
+        k, copy = nodes.visit[node], nodes.part[node]
+        visit = problem.visits[k]
+        allowed = [v for v, c in enumerate(problem.carers)
+                   if able[v, k] and c.id in visit.preferred and problem.qualified(c, visit, copy)]
         if len({problem.carers[v].who for v in allowed}) > copy:
             routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
+
+
+def _qualified_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
+    """Each copy of a visit may go only to carers holding its part's skills (SetValues again, as in
+    _only_known_carers; the two restrictions intersect)."""
+    for node in range(nodes.carers, len(nodes)):
+        visit = problem.visits[nodes.visit[node]]
+        if visit.needs(nodes.part[node]):
+            routing.VehicleVar(manager.NodeToIndex(node)).SetValues(
+                [-1, *(v for v, c in enumerate(problem.carers) if problem.qualified(c, visit, nodes.part[node]))])
 
 
 def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[str, pywrapcp.IntervalVar]:
@@ -153,15 +179,22 @@ def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[str, pywrapc
     return breaks
 
 
-def _synchronise(routing, manager, time_dim, nodes: _Nodes) -> None:
+def _synchronise(problem: Problem, routing, manager, time_dim, nodes: _Nodes) -> None:
     """Both copies of a double-handed visit start at the same time, hence on different carers (one
-    carer cannot start both when the visit takes time; zero-length visits get an explicit rule).
-    Each copy may still be dropped alone, at the full price, so the search can insert them one at a
-    time: tying their ActiveVars together left dropped pairs it never re-inserted."""
+    carer cannot start both when the visit takes time; zero-length visits get an explicit rule),
+    or, with a delay, the second copy starts that long after the first (one carer may serve both
+    if it has the time). Each copy may still be dropped alone, at the full price, so the search can
+    insert them one at a time: tying their ActiveVars together left dropped pairs it never
+    re-inserted."""
     solver = routing.solver()
     for node in range(nodes.carers, len(nodes) - 1):
         if nodes.visit[node] == nodes.visit[node + 1]:
+            visit = problem.visits[nodes.visit[node]]
             a, b = manager.NodeToIndex(node), manager.NodeToIndex(node + 1)
+            if not visit.together:
+                solver.Add(time_dim.CumulVar(b) - time_dim.CumulVar(a) >= ticks.up(visit.delay[0]))
+                solver.Add(time_dim.CumulVar(b) - time_dim.CumulVar(a) <= ticks.down(visit.delay[1]))
+                continue
             solver.Add(time_dim.CumulVar(a) == time_dim.CumulVar(b))
             if nodes.service[node] == 0:
                 solver.Add(solver.IsDifferentVar(routing.VehicleVar(a), routing.VehicleVar(b)) >= routing.ActiveVar(a))
@@ -177,13 +210,24 @@ def _parameters(time_limit: float):
     return params
 
 
-def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
+def solve(problem: Problem, time_limit: float, seed: int = 0, initial_routes: list[Route] | None = None,
+          first_plan: bool = False) -> Solution:
+    """Route the problem; with initial_routes (another engine's), the search starts from them instead of
+    from the first-solution heuristic, less what the rules reject (_start); with first_plan, it stops
+    at its first plan serving every visit."""
     began = time.perf_counter()
     nodes = _Nodes(problem)
     manager, routing, time_dim, breaks, drop_penalty = _model(problem, nodes)
-    first = _FirstFeasible(routing, drop_penalty, began)
+    first = _FirstFeasible(routing, drop_penalty, began, first_plan)
     routing.AddAtSolutionCallback(first)
-    assignment = routing.SolveWithParameters(_parameters(time_limit - (time.perf_counter() - began)))
+    if initial_routes is None:
+        assignment = routing.SolveWithParameters(_parameters(time_limit - (time.perf_counter() - began)))
+    else:
+        routing.CloseModelWithParameters(_parameters(time_limit))
+        start = _start(routing, _start_indices(problem, routing, manager, nodes, initial_routes))
+        # None when the time runs out before the search begins: the start is then the answer
+        assignment = routing.SolveFromAssignmentWithParameters(
+            start, _parameters(time_limit - (time.perf_counter() - began))) or start
     if assignment is None:  # the time ran out before the first solution: nothing is served
         return Solution(engine=NAME, routes=[], objective=0.0, runtime=time.perf_counter() - began,
                         unserved=[v.id for v in problem.visits])
@@ -204,10 +248,47 @@ def solve(problem: Problem, time_limit: float, seed: int = 0) -> Solution:
         if kept:
             routes.append(build_route(problem, carer, [v for v, _ in kept], [t for _, t in kept], depart,
                                       break_start.get(carer.id)))
-    return Solution(engine=NAME, routes=routes, objective=total_travel(problem, routes),
+    return Solution(engine=NAME, routes=routes, objective=objective(problem, routes),
                     runtime=time.perf_counter() - began,
                     unserved=[v.id for v in problem.visits if v.id not in served],
                     first_feasible_seconds=first.seconds)
+
+
+def _start_indices(problem: Problem, routing, manager, nodes: _Nodes, routes: list[Route]) -> list[list[int]]:
+    """Each carer's routing indices along the given routes, leaving out visits the carer may not serve
+    (skills, the hard continuity rule); a double-handed visit's copies are taken in the order of their
+    starts, so the earlier carer is the first it may be."""
+    copies: dict[str, list[int]] = defaultdict(list)
+    for node in range(nodes.carers, len(nodes)):
+        copies[problem.visits[nodes.visit[node]].id].append(node)
+    vehicle = {c.id: v for v, c in enumerate(problem.carers)}
+    chosen: list[dict[int, int]] = [{} for _ in problem.carers]
+    for _, v, position, visit in sorted((s.start, vehicle[r.carer], i, s.visit) for r in routes if r.carer in vehicle
+                                        for i, s in enumerate(r.stops)):
+        indices = [manager.NodeToIndex(node) for node in copies[visit]]
+        if allowed := [i for i in indices if routing.VehicleVar(i).Contains(v)]:
+            chosen[v][position] = allowed[0]
+            copies[visit].remove(manager.IndexToNode(allowed[0]))
+    return [[index for _, index in sorted(route.items())] for route in chosen]
+
+
+def _start(routing, routes: list[list[int]]):
+    """The assignment of the start routes less what the model rejects: when it rejects them whole, routes
+    are added one at a time and a rejected route's visits one at a time, each left out if the model
+    cannot take it with those before it (a rule it breaks, or a partner it cannot start with), for
+    the search to insert again."""
+    if (whole := routing.ReadAssignmentFromRoutes(routes, True)) is not None:
+        return whole
+    kept: list[list[int]] = [[] for _ in routes]
+    for v, route in enumerate(routes):
+        kept[v] = route
+        if routing.ReadAssignmentFromRoutes(kept, True) is None:
+            kept[v] = []
+            for index in route:
+                kept[v].append(index)
+                if routing.ReadAssignmentFromRoutes(kept, True) is None:
+                    kept[v].pop()
+    return routing.ReadAssignmentFromRoutes(kept, True)
 
 
 def _break_starts(assignment, breaks: dict[str, pywrapcp.IntervalVar]) -> dict[str, float]:

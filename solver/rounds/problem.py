@@ -21,11 +21,16 @@ EPS = 1e-6  # minutes: tolerance for comparing times
 
 @dataclass(frozen=True)
 class Visit:
-    """One visit: service must *start* within [earliest, latest]. A double-handed visit
-    (carers_needed=2) needs two different carers starting together. `preferred` names the carers
-    (shift ids) the client already knows: any other carer costs the problem's continuity_penalty.
-    Demand is only for capacitated benchmarks such as Solomon's; each carer serving the visit
-    carries it."""
+    """One visit: service must *start* within [earliest, latest], or, when the window is soft
+    (tardiness_cost set), may start later at that cost per minute late (in minutes of travel).
+    A double-handed visit (carers_needed=2) needs two carers, the second starting `delay`
+    (min, max) minutes after the first: (0, 0), the default, is together, by two different carers;
+    with a delay one carer may serve both parts if it finishes the first in time. Every carer
+    serving the visit holds `skills`; the first and second carers of a double visit also hold
+    `roles[0]` and `roles[1]` (empty: the carers are interchangeable).
+    `preferred` names the carers (shift ids) the client already knows: any other carer costs the
+    problem's continuity_penalty. Demand is only for capacitated benchmarks such as Solomon's;
+    each carer serving the visit carries it."""
 
     id: str
     location: int
@@ -36,6 +41,24 @@ class Visit:
     client: str = ""
     demand: int = 0
     preferred: frozenset[str] = frozenset()
+    skills: frozenset[str] = frozenset()
+    roles: tuple[frozenset[str], frozenset[str]] | tuple[()] = ()
+    delay: tuple[float, float] = (0.0, 0.0)
+    tardiness_cost: float | None = None
+
+    def needs(self, part: int) -> frozenset[str]:
+        """The skills of the carer serving part 0 or 1 (the first or second carer)."""
+        return self.skills | self.roles[part] if self.roles else self.skills
+
+    @property
+    def together(self) -> bool:
+        """Whether the two carers of a double-handed visit start at once (no delay)."""
+        return self.delay[1] == 0
+
+    @property
+    def due(self) -> float:
+        """The latest start allowed: the window's end when hard, none when soft."""
+        return self.latest if self.tardiness_cost is None else math.inf
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,7 @@ class Carer:
     break_window: BreakWindow | None = None
     capacity: int | None = None
     person: str = ""
+    skills: frozenset[str] = frozenset()
 
     @property
     def who(self) -> str:
@@ -87,6 +111,7 @@ class Problem:
     coordinates: np.ndarray | None = None  # km, one row per location; for maps only
     name: str = ""
     continuity_penalty: float = 0.0  # minutes of travel worth saving a visit by a carer not preferred
+    max_tardiness_weight: float = 0.0  # minutes of travel worth a minute off the largest tardiness
 
     def __post_init__(self) -> None:
         self.travel = np.asarray(self.travel, dtype=float)
@@ -99,6 +124,11 @@ class Problem:
         for v in self.visits:
             if not 0 <= v.location < n or v.carers_needed not in (1, 2) or v.earliest > v.latest or v.service < 0:
                 raise ValueError(f"visit {v.id}: bad location, carers_needed, window or service")
+            if (not 0 <= v.delay[0] <= v.delay[1] or len(v.roles) not in (0, 2)
+                    or (v.carers_needed == 1 and (v.roles or any(v.delay)))):
+                raise ValueError(f"visit {v.id}: two roles and a delay (0 <= min <= max) are for double-handed visits")
+            if v.tardiness_cost is not None and v.tardiness_cost < 0:
+                raise ValueError(f"visit {v.id}: negative tardiness cost")
         for c in self.carers:
             if not 0 <= c.home < n or c.shift_start > c.shift_end:
                 raise ValueError(f"carer {c.id}: bad home or shift")
@@ -131,6 +161,22 @@ class Problem:
     def has_preferences(self) -> bool:
         return self.continuity_penalty > 0 and any(v.preferred for v in self.visits)
 
+    @property
+    def has_skills(self) -> bool:
+        return any(v.skills or v.roles for v in self.visits)
+
+    @property
+    def has_delays(self) -> bool:
+        return any(any(v.delay) for v in self.visits)
+
+    @property
+    def has_soft_windows(self) -> bool:
+        return any(v.tardiness_cost is not None for v in self.visits)
+
+    def qualified(self, carer: Carer, visit: Visit, part: int) -> bool:
+        """Whether this carer holds the skills of this part of the visit."""
+        return visit.needs(part) <= carer.skills
+
     def unpreferred(self, carer: str, visit: Visit) -> bool:
         """Whether this carer serving this visit costs the continuity penalty."""
         return bool(visit.preferred) and carer not in visit.preferred
@@ -160,7 +206,7 @@ class Route:
 class Solution:
     engine: str
     routes: list[Route]  # carers with at least one visit
-    objective: float  # total travel minutes, home legs included, from the problem's own matrix
+    objective: float  # objective(problem, routes): travel minutes (home legs included), with any tardiness costs
     runtime: float  # seconds, model building included
     unserved: list[str] = field(default_factory=list)
     first_feasible_seconds: float | None = None  # when every visit was first served within the rules
@@ -193,3 +239,19 @@ def route_travel(problem: Problem, route: Route) -> float:
 
 def total_travel(problem: Problem, routes: list[Route]) -> float:
     return math.fsum(route_travel(problem, r) for r in routes)
+
+
+def tardiness(problem: Problem, routes: list[Route]) -> list[tuple[float, float]]:
+    """(minutes late, cost per minute) of every start of a visit with a soft window; 0 minutes when on
+    time."""
+    return [(max(0.0, s.start - v.latest), v.tardiness_cost) for r in routes for s in r.stops
+            if (v := problem.visit_by_id.get(s.visit)) is not None and v.tardiness_cost is not None]
+
+
+def objective(problem: Problem, routes: list[Route]) -> float:
+    """The problem's objective from the routes alone: total travel, plus each late start's minutes
+    at its visit's tardiness cost, plus the largest tardiness at max_tardiness_weight. Without soft
+    windows it is the total travel."""
+    late = tardiness(problem, routes)
+    return (total_travel(problem, routes) + math.fsum(minutes * cost for minutes, cost in late)
+            + problem.max_tardiness_weight * max((minutes for minutes, _ in late), default=0.0))

@@ -35,16 +35,14 @@ class UnsupportedProblem(ValueError):
 
 def unsupported(problem: Problem) -> list[str]:
     """Why PyVRP cannot route this problem; empty when it can."""
-    reasons = []
-    if problem.has_double_handed:
-        reasons.append("double-handed visits need two carers starting together")
-    if problem.has_breaks:
-        reasons.append("carers' breaks")
-    if problem.has_working_limits:
-        reasons.append("working-time limits shorter than the shift")
-    if problem.has_preferences:
-        reasons.append("same-carer preferences")
-    return reasons
+    checks = [(problem.has_double_handed, "double-handed visits need two carers starting together"),
+              (problem.has_breaks, "carers' breaks"),
+              (problem.has_working_limits, "working-time limits shorter than the shift"),
+              (problem.has_preferences, "same-carer preferences"),
+              (problem.has_skills, "carers' skills"),
+              (problem.has_delays, "delays between a double-handed visit's carers"),
+              (problem.has_soft_windows, "soft time windows (tardiness costs)")]
+    return [reason for present, reason in checks if present]
 
 
 class _Clock(IteratedLocalSearchCallbacks):

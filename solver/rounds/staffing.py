@@ -65,8 +65,13 @@ def _why_impossible(problem: Problem, visit: Visit, able: np.ndarray, day: int) 
     could."""
     if able.sum() >= visit.carers_needed:
         return None
+    skilled = [c for c in problem.carers if any(problem.qualified(c, visit, p) for p in range(visit.carers_needed))]
+    if len(skilled) < visit.carers_needed:
+        return (f"it needs skills {', '.join(sorted(visit.needs(0) | visit.needs(visit.carers_needed - 1)))} and "
+                f"{'only 1 carer' if skilled else 'no carer'} on day {day} holds them",
+                "give a carer those skills (the carers' skills column), or take them off the visit")
     longest = max(c.shift_end - c.shift_start for c in problem.carers)
-    timed = [c for c in problem.carers
+    timed = [c for c in skilled
              if c.shift_start <= visit.latest and max(visit.earliest, c.shift_start) + visit.service <= c.shift_end]
     if visit.service > longest:
         return (f"it lasts {visit.service:g} min, longer than every shift on day {day} (at most {longest:g} min)",

@@ -1,10 +1,12 @@
 """Checks a Solution against its Problem from the routes alone, whatever the engine claimed.
 
-Rules: every visit served exactly once (a double-handed one by two different carers starting
-together); service starts within its window; every arrival allows for the travel (and any break)
-since the previous place; routes inside the carer's shift; working time (visits and travel between
-them) within the carer's budget; loads within capacity; a working carer with a break window takes
-the break inside it and inside the shift, never during a visit.
+Rules: every visit served exactly once (a double-handed one by two carers, the second starting
+within the visit's delay of the first: together, by two different carers, by default); every
+carer holds the skills of the part it serves; service starts within its window (a soft window's
+end may be passed: `lateness` reports by how much); every arrival allows for the travel (and any
+break) since the previous place; routes inside the carer's shift; working time (visits and travel
+between them) within the carer's budget; loads within capacity; a working carer with a break
+window takes the break inside it and inside the shift, never during a visit.
 """
 
 from __future__ import annotations
@@ -12,12 +14,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from .problem import EPS, Carer, Problem, Route, Solution
+from .problem import EPS, Carer, Problem, Route, Solution, Visit, tardiness
 
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str  # missed, duplicate, unknown, sync, early, late, travel, shift, working, capacity, break
+    kind: str  # missed, duplicate, unknown, sync, delay, skill, early, late, travel, shift, working, capacity, break
     where: str  # the visit or carer concerned
     detail: str
 
@@ -88,13 +90,38 @@ def _coverage(problem: Problem, solution: Solution) -> list[Violation]:
             found.append(Violation("missed", visit.id, f"served by {len(by)} of {visit.carers_needed} carers"))
         elif len(by) > visit.carers_needed:
             found.append(Violation("duplicate", visit.id, f"served {len(by)} times, needs {visit.carers_needed}"))
-        elif len(by) == 2:
-            (first, start_a), (second, start_b) = by
-            if first == second:
-                found.append(Violation("sync", visit.id, f"both carers are {first}"))
-            if abs(start_a - start_b) > EPS:
-                found.append(Violation("sync", visit.id, f"carers start at {start_a:.2f} and {start_b:.2f}"))
+        elif all(carer in problem.carer_by_id for carer, _ in by):
+            found += _parts(problem, visit, by)
     return found
+
+
+def _parts(problem: Problem, visit: Visit, by: list[tuple[str, float]]) -> list[Violation]:
+    """The rules between a visit's carers: skills and, for a double-handed visit, the delay between
+    them, under either order of its two carers."""
+    orders = [by] if len(by) == 1 else [by, by[::-1]]
+    skilled = [order for order in orders if all(problem.qualified(problem.carer_by_id[carer], visit, part)
+                                                 for part, (carer, _) in enumerate(order))]
+    if not skilled:
+        return [Violation("skill", visit.id, f"{' and '.join(c for c, _ in by)} lack skills "
+                                             f"{', '.join(sorted(visit.needs(0) | visit.needs(len(by) - 1)))}")]
+    if len(by) == 1:
+        return []
+    found = []
+    (first, start_a), (second, start_b) = by
+    if first == second and visit.together:
+        found.append(Violation("sync", visit.id, f"both carers are {first}"))
+    low, high = visit.delay
+    if not any(low - EPS <= b - a <= high + EPS for (_, a), (_, b) in skilled):
+        kind = "sync" if visit.together else "delay"
+        found.append(Violation(kind, visit.id, f"carers start at {start_a:.2f} and {start_b:.2f}, "
+                                               f"delay {low:g}-{high:g} min"))
+    return found
+
+
+def lateness(problem: Problem, solution: Solution) -> tuple[float, float]:
+    """Total and largest minutes late of the starts of visits with soft windows."""
+    late = [minutes for minutes, _ in tardiness(problem, solution.routes)]
+    return sum(late), max(late, default=0.0)
 
 
 def _route(problem: Problem, carer: Carer, route: Route) -> list[Violation]:
@@ -126,7 +153,7 @@ def _route(problem: Problem, carer: Carer, route: Route) -> list[Violation]:
             found.append(Violation("travel", visit.id, f"{carer.id} cannot start at {stop.start:.2f}"))
         if stop.start < visit.earliest - EPS:
             found.append(Violation("early", visit.id, f"starts {stop.start:.2f}, window opens {visit.earliest:.2f}"))
-        if stop.start > visit.latest + EPS:
+        if stop.start > visit.due + EPS:
             found.append(Violation("late", visit.id, f"starts {stop.start:.2f}, window closes {visit.latest:.2f}"))
         working += visit.service + (travel if i else 0.0)
         place, free_at = visit.location, stop.start + visit.service
