@@ -2,8 +2,9 @@
 a shipped instance as `tender rounds` routes them.
 
 Each size is run as a plain day (every engine) and as a day with about 10% of clients
-double-handed (every engine but PyVRP, which cannot synchronise carers). Prints, per day and engine: the
-double-handed visits, carers' shifts, the
+double-handed and 30% needing a medication-trained carer (solver/rounds/synthetic.py; every engine
+but PyVRP, which cannot synchronise carers or match skills). Prints, per day and engine: the
+double-handed and skill-restricted visits, carers' shifts, the
 independent parts the day splits into, time to the first plan serving every visit, total time at
 the time limit, travel minutes, paid travel (between visits) per contact hour, unserved visits
 and the validator's verdict. Target: an 800-visit day routed in under 60 s.
@@ -36,7 +37,7 @@ from solver.rounds.decompose import split  # noqa: E402
 from solver.instance import load_instance  # noqa: E402
 from solver.rounds.continuity import carers_per_client, route_days  # noqa: E402
 from solver.rounds.lot_day import lot_day as instance_lot_day  # noqa: E402
-from solver.rounds.synthetic import lot_day  # noqa: E402
+from solver.rounds.synthetic import MEDICATION_SHARE, lot_day  # noqa: E402
 from solver.travel_fit import grow_lot  # noqa: E402
 
 DOUBLE_HANDED_SHARE = 0.1
@@ -74,17 +75,20 @@ def main() -> None:
 
 def synthetic_days(args: argparse.Namespace) -> None:
     print(f"time limit {args.time_limit:g} s, seed {args.seed}")
-    print(f"{'visits':>6} {'engine':>8} {'2-hand':>6} {'shifts':>6} {'parts':>5} {'first s':>8} {'total s':>8} "
+    print(f"{'visits':>6} {'engine':>8} {'2-hand':>6} {'skilled':>7} {'shifts':>6} {'parts':>5} {'first s':>8} "
+          f"{'total s':>8} "
           f"{'travel':>8} {'tr/ch':>6} {'unserved':>8}  valid")
     engines = args.engines.split(",")
     for size in (int(s) for s in args.sizes.split(",")):
         runs = [(0.0, e) for e in engines] + [(DOUBLE_HANDED_SHARE, e) for e in engines if e != "pyvrp"]
         for share, engine in runs:
-            problem = lot_day(size, args.seed, double_handed_share=share)
+            problem = lot_day(size, args.seed, double_handed_share=share,
+                              medication_share=MEDICATION_SHARE if share else 0.0)
             solution = route(problem, args.time_limit, args.seed, engine)
             violations = validate(problem, solution)
             first = solution.first_feasible_seconds
             print(f"{size:6d} {engine:>8} {sum(v.carers_needed == 2 for v in problem.visits):6d} "
+                  f"{sum(bool(v.skills or v.roles) for v in problem.visits):7d} "
                   f"{len(problem.carers):6d} {len(split(problem)[0]):5d} "
                   f"{'-' if first is None else f'{first:.1f}':>8} {solution.runtime:8.1f} {solution.objective:8.0f} "
                   f"{per_contact_hour([travel_and_contact(problem, solution)]):6.1f} {len(solution.unserved):8d}  "

@@ -15,6 +15,7 @@ from solver.rounds import Carer, Problem, Solution, Visit, route, travel_minutes
 from solver.rounds.decompose import could_serve
 from solver.rounds.from_csv import read_days
 from solver.rounds.improve import improve
+from solver.rounds.synthetic import lot_day
 from solver.rounds.mankowska import published_objective, read_mankowska
 from solver.rounds.problem import build_route, objective
 from solver.rounds.pyvrp_engine import unsupported
@@ -168,3 +169,17 @@ def test_improve_reaches_the_optimum_of_a1() -> None:
     best = improve(problem, start, 4.0)
     assert validate(problem, best) == [] and not best.unserved
     assert published_objective(problem, best) == pytest.approx(218.20, rel=1e-3)  # proven optimal (CPLEX)
+
+
+def test_synthetic_day_with_medication_needs_trained_carers_and_leaves_the_plain_day_as_it_was() -> None:
+    plain, skilled = lot_day(40, seed=2), lot_day(40, seed=2, medication_share=0.5)
+    assert [(v.id, v.location, v.service) for v in plain.visits] == [(v.id, v.location, v.service) for v in skilled.visits]
+    assert not plain.has_skills and skilled.has_skills
+    solution = route(skilled, 2.0, engine="ortools")
+    assert solution.unserved == [] and validate(skilled, solution) == []
+    carers = skilled.carer_by_id
+    for r in solution.routes:
+        for stop in r.stops:
+            visit = skilled.visit_by_id[stop.visit]
+            if visit.skills:
+                assert "medication" in carers[r.carer].skills
