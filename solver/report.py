@@ -243,6 +243,9 @@ def _describe(report: dict) -> str:
         parts.append(f"gap {report['gap']:.2%}")
     parts.append(f"{report['seconds']:.1f} s")
     text = ", ".join(parts)
+    if report.get("improved_objective") is not None:
+        text += (f"; lots improved to {report['improved_objective']:,.1f} by recombination and boundary moves, "
+                 "centres anywhere (outside that bound's scope)")
     if "all_partition_status" not in report:
         return text
     if report["all_partition_bound"] is None:

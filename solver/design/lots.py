@@ -11,10 +11,13 @@ bound, `all_partition_bound` gives one for every balanced partition: the model's
 every area a possible centre and contiguity dropped.
 
 Pipeline: construction heuristic -> location-allocation from its centres (small exact MIPs with
-the centres fixed; always feasible for the full model) -> the full MIP warm-started from it.
+the centres fixed; always feasible for the full model) -> the full MIP warm-started from it ->
+with contiguity, recombination and boundary moves from the best lots found (`lots_improve.py`),
+which place centres anywhere and need not grow lots from them. Lots improved that way lie outside
+the MIP's scope: its bound does not hold for them, and the result says so.
 
 Every stage stops on counted effort — the heuristic's attempts and moves, a number of
-location-allocation rounds, a node limit on each MIP — so a seed gives the same lots under any
+location-allocation rounds, a node limit on each MIP, the improvement's trees and kicks — so a seed gives the same lots under any
 machine load. Time limits are only caps; the result says when one cut in.
 """
 
@@ -31,6 +34,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import shortest_path
 
 from .lots_heuristic import Effort, LotPartition, construct_lots
+from .lots_improve import ImproveEffort, improve_lots
 from .mip import SolveReport, relative_gap, solve
 
 RELOCATE_ROUNDS = 4  # location-allocation rounds at most
@@ -231,24 +235,30 @@ class LotResult:
     cut_by_time: bool = False  # a time cap cut a stage short: the lots may depend on machine load
     bound_scope: str = ""  # which lots the MIP's bound holds for
     all_partition: PartitionBound | None = None  # a bound for every balanced partition (exact runs)
+    improved: bool = False  # recombination and boundary moves improved the best lots the stages found
 
     def stage_report(self) -> dict:
-        """The full MIP's report with the scope of its bound and the all-partition bound."""
+        """The full MIP's report with the scope of its bound, the improved lots' objective (the MIP's
+        bound does not hold for them) and the all-partition bound."""
         if self.report is None:
             return {}
         extra = self.all_partition.to_dict() if self.all_partition else {}
+        if self.improved:
+            extra["improved_objective"] = self.partition.objective
         return {**self.report.to_dict(), "bound_scope": self.bound_scope, **extra}
 
 
 def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | None = 60.0, gap: float = 1e-4,
                seed: int = 0, heuristic_seconds: float | None = None, exact: bool = True,
-               node_limit: int | None = NODE_LIMIT, heuristic_effort: Effort = Effort()) -> LotResult:
+               node_limit: int | None = NODE_LIMIT, heuristic_effort: Effort = Effort(),
+               improve_effort: ImproveEffort = ImproveEffort()) -> LotResult:
     """Heuristic cut, location-allocation from its centres, then (when `exact`) the full MIP warm
-    started from that; the best lots found win, and the result says where they came from.
+    started from that, then (with contiguity) recombination and boundary moves from the best of
+    them; the result says where the lots came from.
 
-    Work is counted: `heuristic_effort`, at most `RELOCATE_ROUNDS` location-allocation rounds, and
-    at most `node_limit` nodes in each MIP. `time_limit` caps the whole call and `heuristic_seconds`
-    the heuristic (seconds, None: no cap); `cut_by_time` says whether a cap cut in.
+    Work is counted: `heuristic_effort`, at most `RELOCATE_ROUNDS` location-allocation rounds, at
+    most `node_limit` nodes in each MIP, and `improve_effort`. `time_limit` caps the whole call and
+    `heuristic_seconds` the heuristic (seconds, None: no cap); `cut_by_time` says whether a cap cut in.
     """
     began = time.perf_counter()
 
@@ -270,7 +280,6 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | N
                   (heuristic if usable else None, "construction heuristic")]
     report = None
     scope = ""
-    any_partition = None
     if exact:
         known = [c for p in (located, heuristic if usable else None) if p for c in p.centres]
         centres = spread_centres(problem, order, known)
@@ -283,14 +292,23 @@ def solve_lots(problem: LotProblem, solver: str = "highs", time_limit: float | N
         cut |= report.stopped_by == "time"
         if report.has_solution:
             candidates.insert(0, (_read(problem, z), f"MIP ({report.status})"))
-        any_partition = all_partition_bound(problem, solver, seed=seed)
     found = [(p, source) for p, source in candidates if p is not None]
     if not found:
-        return LotResult(None, "none", report, heuristic, cut, scope, any_partition)
+        return LotResult(None, "none", report, heuristic, cut, scope,
+                         all_partition_bound(problem, solver, seed=seed) if exact else None)
     best, source = min(found, key=lambda item: item[0].objective - (1e-6 if item[1].startswith("MIP") else 0))
-    if any_partition is not None:
-        any_partition = replace(any_partition, gap=relative_gap(best.objective, any_partition.bound))
-    return LotResult(best, source, report, heuristic, cut, scope, any_partition)
+    improved = False
+    if problem.graph is not None:
+        left = remaining()
+        better, late = improve_lots(problem, best, seed, None if left is None else max(0.0, left), improve_effort)
+        cut |= late
+        if better.objective < best.objective - 1e-9 * (1 + abs(best.objective)):
+            best, source, improved = better, f"{source}, then recombination and boundary moves", True
+    any_partition = None
+    if exact:  # after the search, which the time limit caps: this only bounds it
+        lower = all_partition_bound(problem, solver, seed=seed)
+        any_partition = replace(lower, gap=relative_gap(best.objective, lower.bound))
+    return LotResult(best, source, report, heuristic, cut, scope, any_partition, improved)
 
 
 def _bound_scope(problem: LotProblem, candidates: int) -> str:

@@ -133,8 +133,33 @@ def _draw(score: np.ndarray, taken: list[int], rng: np.random.Generator) -> int:
     return int(rng.choice(len(score), p=score / score.sum()))
 
 
-def _cut_side(order: np.ndarray, size: np.ndarray, cut: int) -> np.ndarray:
-    """Mask of the subtree that cut `cut` separates (see `_Search._random_spanning_tree`)."""
+def random_spanning_tree(areas: np.ndarray, edges: np.ndarray, weight: np.ndarray, rng: np.random.Generator
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """A random spanning tree over the areas (on the adjacency `edges`) as (DFS preorder from the
+    first, subtree sizes, subtree volumes), all in positions of `areas`; None if the areas are not
+    connected."""
+    m = len(areas)
+    local = np.full(len(weight), -1)
+    local[areas] = np.arange(m)
+    ends = local[edges]
+    ends = ends[(ends >= 0).all(axis=1)]
+    weights = 1.0 + rng.random(len(ends))  # positive: sparse matrices drop zeros
+    graph = csr_matrix((weights, (ends[:, 0], ends[:, 1])), shape=(m, m))
+    order, parent = depth_first_order(minimum_spanning_tree(graph), 0, directed=False,
+                                      return_predecessors=True)
+    if len(order) < m:
+        return None
+    size = [1] * m
+    volume = weight[areas].tolist()
+    parent_of = parent.tolist()
+    for node in order[:0:-1].tolist():
+        size[parent_of[node]] += size[node]
+        volume[parent_of[node]] += volume[node]
+    return order, np.array(size), np.array(volume)
+
+
+def cut_side(order: np.ndarray, size: np.ndarray, cut: int) -> np.ndarray:
+    """Mask of the subtree that cut `cut` separates (see `random_spanning_tree`)."""
     start = cut + 1
     mask = np.zeros(len(order), dtype=bool)
     mask[order[start:start + size[order[start]]]] = True
@@ -351,7 +376,7 @@ class _Search:
         """
         areas = np.fromiter(sorted(self.members[a] | self.members[b]), dtype=int)
         self.budget -= len(areas)
-        tree = self._random_spanning_tree(areas)
+        tree = random_spanning_tree(areas, self.instance.edges, self.weight, self.rng)
         if tree is None:
             return False  # no longer adjacent after an earlier recombination this round
         order, size, subtree_volume = tree
@@ -375,38 +400,15 @@ class _Search:
             cuts = cuts[np.argsort(imbalance, kind="stable")][:MAX_COSTED_CUTS]
             scores = np.full(len(cut_volume), np.inf)
             for cut in cuts.tolist():
-                mask = _cut_side(order, size, cut)
+                mask = cut_side(order, size, cut)
                 scores[cut] = self.best_centre(areas[mask])[1] + self.best_centre(areas[~mask])[1]
             current = self.lot_cost(a) + self.lot_cost(b)
         cut = int(cuts[np.argmin(scores[cuts])])
         improves_volume = least < current_violation - VOLUME_TOL
         if not improves_volume and scores[cut] >= current - RELATIVE_TOL * (1 + abs(current)):
             return False
-        self._apply_split(a, b, areas, _cut_side(order, size, cut))
+        self._apply_split(a, b, areas, cut_side(order, size, cut))
         return True
-
-    def _random_spanning_tree(self, areas: np.ndarray
-                              ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """A random spanning tree over the areas as (DFS preorder from the first, subtree sizes,
-        subtree volumes), all in positions of `areas`; None if the areas are not connected."""
-        m = len(areas)
-        local = np.full(len(self.label), -1)
-        local[areas] = np.arange(m)
-        ends = local[self.instance.edges]
-        ends = ends[(ends >= 0).all(axis=1)]
-        weights = 1.0 + self.rng.random(len(ends))  # positive: sparse matrices drop zeros
-        graph = csr_matrix((weights, (ends[:, 0], ends[:, 1])), shape=(m, m))
-        order, parent = depth_first_order(minimum_spanning_tree(graph), 0, directed=False,
-                                          return_predecessors=True)
-        if len(order) < m:
-            return None
-        size = [1] * m
-        volume = self.weight[areas].tolist()
-        parent_of = parent.tolist()
-        for node in order[:0:-1].tolist():
-            size[parent_of[node]] += size[node]
-            volume[parent_of[node]] += volume[node]
-        return order, np.array(size), np.array(volume)
 
     def _apply_split(self, a: int, b: int, areas: np.ndarray, inside: np.ndarray) -> None:
         for lot, part in ((a, areas[inside]), (b, areas[~inside])):

@@ -107,7 +107,8 @@ def explain_lots(problem: LotProblem, heuristic: LotPartition) -> dict[str, list
 
 
 def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]], time_limit: float,
-                 node_limit: int | None, bound: bool = True) -> tuple[AwardModel, SolveReport]:
+                 node_limit: int | None, bound: bool = True,
+                 start: list[Award] | None = None) -> tuple[AwardModel, SolveReport]:
     """Awards for these lots, with the solver's true status, bound and gap.
 
     Without failure worlds the model is branched on whole (`node_limit` nodes). With them it is
@@ -117,8 +118,8 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
       (its own node-limited branch and bound);
     - a larger one is solved by its LP relaxation first: the bound on what any awards for these
       lots can cost, reported as the bound. Branch and bound then searches the awards that
-      relaxation gives weight to (`SUPPORT`), failure worlds and all; if none of them makes a
-      design, every award is open again;
+      relaxation gives weight to (`SUPPORT`), failure worlds and all, from `start`'s awards when
+      given (they join the search); if none of them makes a design, every award is open again;
     - in screening (`bound` off) the awards of the model without its failure worlds are kept.
 
     With its terms fixed the recourse is re-solved, so the reported terms are always the least-cost
@@ -130,7 +131,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
     model = AwardModel(instance, config, lots)
     model.finalise()
     if failures and bound and len(model.problem.variables()) > WHOLE_MIP_MAX_VARIABLES:
-        return model, _from_relaxation(model, calm_config, time_limit, node_limit, began)
+        return model, _from_relaxation(model, calm_config, time_limit, node_limit, began, start)
     calm = AwardModel(instance, calm_config, lots) if failures else model
     if failures:
         calm.finalise()
@@ -161,7 +162,7 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
 
 
 def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: float, node_limit: int | None,
-                     began: float) -> SolveReport:
+                     began: float, start: list[Award] | None = None) -> SolveReport:
     """A large whole model: its LP relaxation for the bound, then branch and bound over the awards
     the relaxation supports (every award, if none of those makes a design), then the design priced."""
     settings = model.config.solver
@@ -169,10 +170,15 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
     if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
         _explain_infeasible(model.instance, calm_config, model.lots, time_limit, relaxation)
     support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
+    values = None
+    if start:
+        support += [(a.lot, a.provider) for a in start if (a.lot, a.provider) not in set(support)]
+        values = _values_at(model, start)
     nodes = node_limit or node_budget(model.problem, len(support) / max(len(model.w), 1))
     with _awards_limited_to(model, support):
         left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
-        report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
+        report = solve(model.problem, settings.name, left, settings.gap, settings.seed, start=values,
+                       node_limit=nodes)
     if not report.has_solution:
         left = max(MIN_AWARD_SECONDS, time_limit - (time.perf_counter() - began))
         report = solve(model.problem, settings.name, left, settings.gap, settings.seed, node_limit=nodes)
@@ -227,6 +233,27 @@ def _relaxation(model: AwardModel, seconds: float) -> SolveReport:
             variable.cat = pulp.LpInteger
 
 
+def _values_at(model: AwardModel, awards: list[Award]) -> dict[str, float] | None:
+    """Every variable's value with the awards and their terms fixed at these (a start for branch
+    and bound), or None when the model cannot price them."""
+    given = {(a.lot, a.provider): a for a in awards}
+    terms = {"b": "block_hours_per_week", "c": "call_off_ceiling_hours_per_week",
+             "fl": "call_off_floor_hours_per_week", "h": "reserved_headroom_hours_per_week"}
+    fixed = [(model.w[pair], 1.0 if pair in given else 0.0) for pair in model.w]
+    for group, name in terms.items():
+        for pair, variable in getattr(model, group).items():
+            fixed.append((variable, float(getattr(given[pair], name) or 0.0) if pair in given else 0.0))
+    bounds = [(variable, variable.lowBound, variable.upBound) for variable, _ in fixed]
+    for variable, value in fixed:
+        variable.lowBound = variable.upBound = value
+    try:
+        priced = solve(model.problem, model.config.solver.name, None, 1e-9, model.config.solver.seed)
+        return {v.name: float(v.varValue or 0.0) for v in model.problem.variables()} if priced.has_solution else None
+    finally:
+        for variable, lower, upper in bounds:
+            variable.lowBound, variable.upBound = lower, upper
+
+
 @contextmanager
 def _awards_limited_to(model: AwardModel, pairs: list[tuple[str, str]]) -> Iterator[None]:
     """Only these (lot, provider) awards may be made while the block runs."""
@@ -266,6 +293,7 @@ class Attempt:
     design: Design | None = None
     objective: float = float("inf")
     failures: dict[str, list[str]] = field(default_factory=dict)
+    lots: tuple[LotPartition, LotResult | None] | None = None  # the lots the design's awards are for
 
     def summary(self) -> dict:
         if self.design is None:
@@ -286,11 +314,15 @@ class Attempt:
 
 
 def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float, seconds: float,
-            exact: bool, progress: Callable[[str], None]) -> Attempt:
-    """Lots for k, then awards for those lots in whatever is left of `seconds`."""
+            exact: bool, progress: Callable[[str], None],
+            given: tuple[LotPartition, LotResult | None] | None = None, start: list[Award] | None = None) -> Attempt:
+    """Lots for k (unless `given`), then awards for those lots in whatever is left of `seconds`
+    (searched from `start`'s, when given)."""
     began = time.perf_counter()
     result = None
-    if k == 1:
+    if given is not None:
+        partition, result = given
+    elif k == 1:
         partition = LotPartition([0], [list(range(len(instance.areas)))], 0.0, 0.0)
     else:
         progress(f"lots: cutting {len(instance.areas)} areas into {k} lots ({'exact' if exact else 'screening'})")
@@ -306,7 +338,8 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
     award_seconds = max(MIN_AWARD_SECONDS, seconds - (time.perf_counter() - began))
     try:
         model, report = solve_awards(instance, config, lots, award_seconds,
-                                     config.solver.node_limit if exact else SCREENING_NODES, bound=exact)
+                                     config.solver.node_limit if exact else SCREENING_NODES, bound=exact,
+                                     start=start)
     except Infeasible as infeasible:
         return Attempt(k, failures={family: [f"with {k} lots: {p}" for p in places]
                                     for family, places in infeasible.explanation.items()})
@@ -314,7 +347,8 @@ def attempt(instance: Instance, config: DesignConfig, k: int, lot_seconds: float
         return Attempt(k, failures={"time": [f"with {k} lots the award model found no solution in "
                                              f"{award_seconds:.0f} s or its node limit; raise --time-limit "
                                              "or solver.node_limit"]})
-    return Attempt(k, _design(instance, config, partition, lots, model, result, report), report.objective)
+    return Attempt(k, _design(instance, config, partition, lots, model, result, report), report.objective,
+                   lots=(partition, result))
 
 
 def optimise(instance: Instance, config: DesignConfig,
@@ -355,6 +389,12 @@ def optimise(instance: Instance, config: DesignConfig,
     if not candidates:
         raise Infeasible(_merge_failures([final, *screened]))
     best = min(candidates, key=lambda a: (a.objective, a is not final))
+    if best is not final and best.lots is not None:  # screening lots won: their awards searched as the exact's
+        remaining = max(deadline - time.perf_counter(), MIN_EXACT_SECONDS)
+        again = attempt(instance, config, chosen, 0.0, remaining, exact=True, progress=progress, given=best.lots,
+                        start=best.design.awards)
+        if again.design is not None:
+            best = again if again.objective <= best.objective else _with_bound_of(best, again)
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
     best.design.solve["reproducible"] = all(a.design.solve["reproducible"] if a.design else "time" not in a.failures
                                             for a in [best, *screened])
@@ -364,10 +404,20 @@ def optimise(instance: Instance, config: DesignConfig,
     if close:
         best.design.solve["lot_counts_too_close_to_call"] = close
     if best is not final:
-        best.design.solve["note"] = ("the screening design is kept: " + ("; ".join(
+        best.design.solve["note"] = ("the screening lots are kept: " + ("; ".join(
             p for places in final.failures.values() for p in places) or
             "the exact lot MIP's lots gave a dearer award than the screening lots"))
     return best.design
+
+
+def _with_bound_of(screening: Attempt, exact: Attempt) -> Attempt:
+    """The screening design, cheaper than the exact search's on the same lots, with that search's
+    bound: it holds for any awards for these lots."""
+    award = screening.design.solve["award_stage"]
+    bound = exact.design.solve["award_stage"]["bound"]
+    gap = relative_gap(award["objective"], bound)
+    award.update(bound=bound, gap=gap, status=_status(gap, screening.design.config["solver"]["gap"]))
+    return screening
 
 
 def _merge_failures(attempts: list[Attempt]) -> dict[str, list[str]]:
