@@ -11,45 +11,21 @@ from solver.design import optimise as optimise_module
 from solver.care_cost import lot_travel_cost_per_week
 from solver.design.awards import AwardModel
 from solver.design.contract import WEEKS_PER_YEAR
-from solver.design.config import load_config
 from solver.design.mip import solve
 from solver.design.optimise import optimise
 from solver.design.result import Award, Design, Lot
 from solver.evaluate import evaluate
-from solver.instance import load_instance
 from solver.travel import area_sizes_km2
 
-from .conftest import INSTANCES, ROOT
-
-TOWN = ["A01", "A02", "A03", "A04"]
-REST = ["A05", "A06", "A07", "A08", "A09", "A10", "A11", "A12"]
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return load_instance(INSTANCES / "tiny")
-
-
-@pytest.fixture(scope="module")
-def config():
-    return load_config(ROOT / "configs" / "balanced.yaml")
+from .test_contract import REST, TOWN, config, tiny  # noqa: F401 (fixtures)
 
 
 def priced_by_the_model(tiny, config, design: Design) -> dict[str, float]:
     """The award model's cost terms with every award and its terms fixed at the design's."""
     model = AwardModel(tiny, config, [lot.areas for lot in design.lots])
     model.finalise()
-    terms = {(a.lot, a.provider): a for a in design.awards}
-    groups = {"b": "block_hours_per_week", "c": "call_off_ceiling_hours_per_week",
-              "fl": "call_off_floor_hours_per_week", "h": "reserved_headroom_hours_per_week"}
-    for pair, award in model.w.items():
-        given = terms.get(pair)
-        award.lowBound = award.upBound = 1 if given else 0
-        for group, field in groups.items():
-            variable = getattr(model, group).get(pair)
-            if variable is not None:
-                variable.lowBound = variable.upBound = float(getattr(given, field) or 0.0) if given else 0.0
-    report = solve(model.problem, "highs", None, 1e-9)
+    with model.fixed_at(design.awards):
+        report = solve(model.problem, "highs", None, 1e-9)
     assert report.status == "optimal"
     return model.objective_terms()
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -32,6 +34,9 @@ from .config import DesignConfig
 from .contract import Market, build_market
 
 ELASTIC_PENALTY = 1e7  # per unit of slack: far above any real cost
+# each award's contract terms: the model's variable group and the Award field
+AWARD_TERMS = {"b": "block_hours_per_week", "fl": "call_off_floor_hours_per_week",
+               "c": "call_off_ceiling_hours_per_week", "h": "reserved_headroom_hours_per_week"}
 
 
 @dataclass
@@ -341,15 +346,31 @@ class AwardModel:
         return [(s.family, s.where, float(s.variable.varValue or 0.0), s.unit) for s in self.slacks
                 if (s.variable.varValue or 0.0) > 1e-6]
 
+    @contextmanager
+    def fixed_at(self, awards: list) -> Iterator[None]:
+        """While the block runs, every award (w) and its terms fixed at these awards' (result.Award),
+        the others at zero."""
+        given = {(a.lot, a.provider): a for a in awards}
+        fixed = [(self.w[pair], 1.0 if pair in given else 0.0) for pair in self.w]
+        for group, name in AWARD_TERMS.items():
+            for pair, variable in getattr(self, group).items():
+                fixed.append((variable, float(getattr(given[pair], name) or 0.0) if pair in given else 0.0))
+        bounds = [(variable, variable.lowBound, variable.upBound) for variable, _ in fixed]
+        for variable, value in fixed:
+            variable.lowBound = variable.upBound = value
+        try:
+            yield
+        finally:
+            for variable, lower, upper in bounds:
+                variable.lowBound, variable.upBound = lower, upper
+
     def awards(self) -> list[dict]:
         """Each award's contract terms, in plain numbers (rounded down to the hundredth, so within every cap)."""
         def hours(group: dict, l: str, p: str) -> float:
             return math.floor(max(0.0, float(group[l, p].varValue or 0.0)) * 100) / 100 if group else 0.0
 
-        return [{"lot": l, "provider": p, "block_hours_per_week": hours(self.b, l, p),
-                 "call_off_floor_hours_per_week": hours(self.fl, l, p),
-                 "call_off_ceiling_hours_per_week": hours(self.c, l, p),
-                 "reserved_headroom_hours_per_week": hours(self.h, l, p)}
+        return [{"lot": l, "provider": p,
+                 **{name: hours(getattr(self, group), l, p) for group, name in AWARD_TERMS.items()}}
                 for (l, p), var in self.w.items() if (var.varValue or 0) > 0.5]
 
     def objective_terms(self) -> dict[str, float]:

@@ -172,7 +172,8 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
     support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
     values = None
     if start:
-        support += [(a.lot, a.provider) for a in start if (a.lot, a.provider) not in set(support)]
+        supported = set(support)
+        support += [(a.lot, a.provider) for a in start if (a.lot, a.provider) not in supported]
         values = _values_at(model, start)
     nodes = node_limit or node_budget(model.problem, len(support) / max(len(model.w), 1))
     with _awards_limited_to(model, support):
@@ -236,22 +237,9 @@ def _relaxation(model: AwardModel, seconds: float) -> SolveReport:
 def _values_at(model: AwardModel, awards: list[Award]) -> dict[str, float] | None:
     """Every variable's value with the awards and their terms fixed at these (a start for branch
     and bound), or None when the model cannot price them."""
-    given = {(a.lot, a.provider): a for a in awards}
-    terms = {"b": "block_hours_per_week", "c": "call_off_ceiling_hours_per_week",
-             "fl": "call_off_floor_hours_per_week", "h": "reserved_headroom_hours_per_week"}
-    fixed = [(model.w[pair], 1.0 if pair in given else 0.0) for pair in model.w]
-    for group, name in terms.items():
-        for pair, variable in getattr(model, group).items():
-            fixed.append((variable, float(getattr(given[pair], name) or 0.0) if pair in given else 0.0))
-    bounds = [(variable, variable.lowBound, variable.upBound) for variable, _ in fixed]
-    for variable, value in fixed:
-        variable.lowBound = variable.upBound = value
-    try:
+    with model.fixed_at(awards):
         priced = solve(model.problem, model.config.solver.name, None, 1e-9, model.config.solver.seed)
         return {v.name: float(v.varValue or 0.0) for v in model.problem.variables()} if priced.has_solution else None
-    finally:
-        for variable, lower, upper in bounds:
-            variable.lowBound, variable.upBound = lower, upper
 
 
 @contextmanager
