@@ -10,10 +10,12 @@ import numpy as np
 from solver.rounds import BreakWindow, Carer, Problem, Visit, read_solomon, route, travel_minutes, validate
 from solver.rounds import hybrid_engine, ortools_engine, pyvrp_engine
 from solver.rounds.engine import automatic
+from solver.rounds.mankowska import read_mankowska
 from solver.rounds.problem import build_route
 from solver.rounds.synthetic import lot_day
 
 SOLOMON = Path(__file__).resolve().parents[2] / "shared" / "reference" / "solomon"
+MANKOWSKA = SOLOMON.parent / "mankowska"
 
 
 def small_solomon() -> Problem:
@@ -32,7 +34,8 @@ def test_hybrid_routes_a_double_handed_day_with_breaks_validly() -> None:
 
 def test_auto_picks_pyvrp_for_plain_days_cpsat_for_small_home_care_days_and_ortools_for_lot_days() -> None:
     assert automatic(lot_day(20, seed=3, double_handed_share=0.0)) == "pyvrp"
-    assert automatic(lot_day(20, seed=3, double_handed_share=0.3)) == "cpsat"
+    assert automatic(lot_day(20, seed=3, double_handed_share=0.3)) == "ortools"  # together, hard windows
+    assert automatic(read_mankowska(MANKOWSKA / "InstanzCPLEX_HCSRP_10_1.txt")) == "cpsat"
     assert automatic(lot_day(20, seed=3, double_handed_share=0.3, breaks=True)) == "ortools"
     assert automatic(lot_day(80, seed=3, double_handed_share=0.3)) == "ortools"
 

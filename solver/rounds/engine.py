@@ -3,8 +3,8 @@
 auto: PyVRP, which searches far better on plain time windows (../shared/design.md), unless the
 problem has rules it lacks (double-handed visits, delays, skills, soft windows, breaks,
 working-time limits, same-carer preferences, or the hard rule that keeps clients with the carers
-they know). Then a day of a few dozen visits without breaks, working-time limits or preferences
-goes to CP-SAT (improve.py: OR-Tools' routes improved by a model in which every rule is a
+they know). Then a day of a few dozen visits with delays between a double visit's carers or
+soft windows, and without breaks, working-time limits or preferences, goes to CP-SAT (improve.py: OR-Tools' routes improved by a model in which every rule is a
 constraint; at the optimum on Mankowska's set A), and any other to OR-Tools. The hybrid engine
 (hybrid_engine.py: PyVRP on a relaxation, OR-Tools on the full problem from its routes) is within
 0.5% of the Solomon best-knowns at 10 s where OR-Tools is 7% above, and 2.7% below OR-Tools on an
@@ -53,7 +53,8 @@ def automatic(problem: Problem) -> str:
     """The engine `auto` picks for this problem (see the module's docstring)."""
     if not pyvrp_engine.unsupported(problem):
         return "pyvrp"
-    if not improve.unsupported(problem) and len(problem.visits) <= improve.MAX_VISITS:
+    needs_cpsat = problem.has_delays or problem.has_soft_windows  # rules OR-Tools' moves handle poorly
+    if needs_cpsat and not improve.unsupported(problem) and len(problem.visits) <= improve.MAX_VISITS:
         return "cpsat"
     return "ortools"
 
