@@ -3,7 +3,7 @@ a shipped instance as `tender rounds` routes them.
 
 Each size is run as a plain day (every engine) and as a day with about 10% of clients
 double-handed and 30% needing a medication-trained carer (solver/rounds/synthetic.py; every engine
-but PyVRP, which cannot synchronise carers or match skills). Prints, per day and engine: the
+but PyVRP, which cannot synchronise carers). Prints, per day and engine: the
 double-handed and skill-restricted visits, carers' shifts, the
 independent parts the day splits into, time to the first plan serving every visit, total time at
 the time limit, travel minutes, paid travel (between visits) per contact hour, unserved visits
@@ -18,6 +18,7 @@ carers per client.
     .venv/bin/python benchmarks/rounds_speed.py [--sizes 100,300,800] [--time-limit 30]
                                                 [--engines pyvrp,ortools,hybrid] [--seed 1]
                                                 [--instance shire] [--lot-visits 300,800,1300] [--days 2]
+                                                [--lot-engines auto,ortools,hybrid]
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def main() -> None:
     parser.add_argument("--instance", default="shire", help="shipped instance for the lot-day table")
     parser.add_argument("--lot-visits", default="300,800,1300", help="visits a day of the instance's lots")
     parser.add_argument("--days", type=int, default=2, help="consecutive days routed per instance lot")
+    parser.add_argument("--lot-engines", default="auto", help="engines routing the instance's lot-days")
     args = parser.parse_args()
     synthetic_days(args)
     instance_days(args)
@@ -79,7 +81,7 @@ def synthetic_days(args: argparse.Namespace) -> None:
           f"{'total s':>8} "
           f"{'travel':>8} {'tr/ch':>6} {'unserved':>8}  valid")
     engines = args.engines.split(",")
-    for size in (int(s) for s in args.sizes.split(",")):
+    for size in (int(s) for s in args.sizes.split(",") if s):
         runs = [(0.0, e) for e in engines] + [(DOUBLE_HANDED_SHARE, e) for e in engines if e != "pyvrp"]
         for share, engine in runs:
             problem = lot_day(size, args.seed, double_handed_share=share,
@@ -99,15 +101,16 @@ def synthetic_days(args: argparse.Namespace) -> None:
 def instance_days(args: argparse.Namespace) -> None:
     instance = load_instance(ROOT / "instances" / args.instance)
     print(f"\n{args.instance} lot-days as tender rounds routes them, {args.days} days at {args.time_limit:g} s a day")
-    print(f"{'visits':>6} {'areas':>5} {'shifts':>6} {'seconds':>8} {'unserved':>8} {'tr/ch':>6} "
-          f"{'carers/client':>13}  valid")
-    for target in (int(v) for v in args.lot_visits.split(",")):
+    print(f"{'visits':>6} {'areas':>5} {'shifts':>6} {'engine':>8} {'seconds':>8} {'travel':>8} {'unserved':>8} "
+          f"{'tr/ch':>6} {'carers/client':>13}  valid")
+    for target, engine in ((int(v), e) for v in args.lot_visits.split(",") if v for e in args.lot_engines.split(",")):
         areas = grow_lot(instance, len(instance.areas), np.random.default_rng(args.seed), max_visits=target)
         days = route_days(lambda d: instance_lot_day(instance, areas, args.seed, d), args.days, args.time_limit,
-                          args.seed)
+                          args.seed, engine)
         violations = [v for problem, solution in days for v in validate(problem, solution)]
-        print(f"{len(days[0][0].visits):6d} {len(areas):5d} {len(days[0][0].carers):6d} "
-              f"{sum(s.runtime for _, s in days):8.1f} {sum(len(s.unserved) for _, s in days):8d} "
+        print(f"{len(days[0][0].visits):6d} {len(areas):5d} {len(days[0][0].carers):6d} {engine:>8} "
+              f"{sum(s.runtime for _, s in days):8.1f} {sum(s.objective for _, s in days):8.0f} "
+              f"{sum(len(s.unserved) for _, s in days):8d} "
               f"{per_contact_hour([travel_and_contact(p, s) for p, s in days]):6.1f} {carers_per_client(days):13.2f}  "
               f"{'OK' if not violations else f'NO: {len(violations)} ({violations[0]})'}", flush=True)
 

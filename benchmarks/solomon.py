@@ -2,7 +2,8 @@
 
 Prints per instance and engine (one after the other, each with the whole time limit): cost, gap to
 the best known, seconds and whether the independent validator accepts the solution; then each
-engine's mean and worst gap over its valid solutions.
+engine's mean and worst gap over its valid solutions. The header names the engine `auto` routes
+home-care days with (double-handed visits): the one whose column answers the product's question.
 
     .venv/bin/python benchmarks/solomon.py [--engines pyvrp,ortools,hybrid] [--time-limit 10]
                                            [--instances 'C1*,R101'] [--seed 0]
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from solver.rounds import read_solomon, route, validate  # noqa: E402
+from solver.rounds.engine import automatic  # noqa: E402
+from solver.rounds.synthetic import lot_day  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "solomon"
 
@@ -45,6 +48,7 @@ def main() -> None:
         best = {row["instance"]: float(row["distance_only_cost"]) for row in csv.DictReader(f)}
     print(f"{args.time_limit:g} s per instance and engine, seed {args.seed}; per engine: cost, gap to best known, "
           "seconds, validator")
+    print(f"the home-care engine (auto on a double-handed day): {automatic(lot_day(20, double_handed_share=0.3))}")
     columns = " ".join(f"{e + ' cost':>13} {'gap':>7} {'s':>5} {'ok':>3}" for e in engines)
     print(f"{'instance':9} {'best':>9} {columns}")
     gaps: dict[str, list[float]] = {e: [] for e in engines}

@@ -32,12 +32,12 @@ def test_hybrid_routes_a_double_handed_day_with_breaks_validly() -> None:
     assert validate(problem, solution) == []
 
 
-def test_auto_picks_pyvrp_for_plain_days_cpsat_for_small_home_care_days_and_ortools_for_lot_days() -> None:
-    assert automatic(lot_day(20, seed=3, double_handed_share=0.0)) == "pyvrp"
-    assert automatic(lot_day(20, seed=3, double_handed_share=0.3)) == "ortools"  # together, hard windows
+def test_auto_picks_pyvrp_for_single_carer_days_cpsat_for_small_home_care_days_and_hybrid_for_lot_days() -> None:
+    assert automatic(lot_day(20, seed=3, double_handed_share=0.0, medication_share=0.3)) == "pyvrp"
+    assert automatic(lot_day(20, seed=3, double_handed_share=0.3)) == "hybrid"  # together, hard windows
     assert automatic(read_mankowska(MANKOWSKA / "InstanzCPLEX_HCSRP_10_1.txt")) == "cpsat"
-    assert automatic(lot_day(20, seed=3, double_handed_share=0.3, breaks=True)) == "ortools"
-    assert automatic(lot_day(80, seed=3, double_handed_share=0.3)) == "ortools"
+    assert automatic(lot_day(20, seed=3, double_handed_share=0.3, breaks=True)) == "hybrid"
+    assert automatic(lot_day(80, seed=3, double_handed_share=0.3)) == "hybrid"
 
 
 def test_hybrid_on_a_plain_problem_serves_all_validly_as_ortools_does() -> None:
@@ -74,12 +74,32 @@ def test_the_relaxation_is_what_pyvrp_models_with_pairs_kept_in_step() -> None:
     problem = replace(problem, continuity_penalty=15.0,
                       visits=[replace(v, preferred=frozenset({problem.carers[0].id}), skills=frozenset({"hoist"}),
                                       tardiness_cost=1.0) for v in problem.visits],
-                      carers=[replace(c, max_working=60.0, break_window=BreakWindow(600, 690, 20)
-                                      if c.break_window else None) for c in problem.carers])
+                      carers=[replace(c, max_working=60.0, skills=frozenset({"hoist"}) if i == 0 else frozenset(),
+                                      break_window=BreakWindow(600, 690, 20) if c.break_window else None)
+                              for i, c in enumerate(problem.carers)])
     assert pyvrp_engine.unsupported(problem)
-    relaxed, originals = hybrid_engine.relax(problem, {double.id: [500.0, 500.0]})
+    relaxed, originals, allowed = hybrid_engine.relax(problem, {double.id: [500.0, 500.0]})
     assert pyvrp_engine.unsupported(relaxed) == []
+    assert allowed == {i: [0] for i in range(len(relaxed.visits))}  # the one carer with the hoist skill
     # single visits as they are, the pinned pair as two visits starting at its pins, other pairs left out
     assert sorted(originals) == sorted([v.id for v in problem.visits if v.carers_needed == 1] + [double.id] * 2)
     copies = [v for v, original in zip(relaxed.visits, originals) if original == double.id]
     assert [(v.earliest, v.latest) for v in copies] == [(500.0, 500.0)] * 2
+
+
+def test_pyvrp_improves_the_first_plan_on_the_relaxation_keeping_every_visit_and_skill() -> None:
+    """The first plan's routes, in the relaxation's ids, keep every copy's carers (roles: the trained
+    carer takes the copy that needs the skill); PyVRP from them serves every visit again, no worse."""
+    problem = lot_day(30, seed=4, double_handed_share=0.3, medication_share=0.5)
+    assert problem.has_double_handed and problem.has_skills
+    first = ortools_engine.solve(problem, time_limit=2, first_plan=True)
+    assert first.unserved == []
+    relaxed, originals, allowed = hybrid_engine.relax(problem, hybrid_engine.pins(first, problem))
+    start = hybrid_engine.relaxed_start(problem, first, originals, allowed)
+    vehicle = {c.id: i for i, c in enumerate(problem.carers)}
+    assert all(vehicle[r.carer] in allowed.get(int(s.visit), [vehicle[r.carer]]) for r in start for s in r.stops)
+    assert any(originals.count(originals[i]) == 2 for i in allowed)  # some double visit needs the skill
+    improved = pyvrp_engine.solve(relaxed, 1.0, 0, allowed, start)
+    assert improved.unserved == []
+    arcs = len(relaxed.visits) + len(start)
+    assert improved.objective <= first.objective + 0.005 * arcs

@@ -113,11 +113,11 @@ def test_validator_catches_a_break_during_a_visit(pair: Problem, pair_solution: 
     assert [(v.kind, v.where) for v in found] == [("break", "A")]
 
 
-def test_pyvrp_refuses_double_handed_visits_and_auto_uses_ortools_with_breaks(pair: Problem) -> None:
+def test_pyvrp_refuses_double_handed_visits_and_auto_uses_hybrid_with_breaks(pair: Problem) -> None:
     with pytest.raises(UnsupportedProblem, match="double-handed"):
         route(pair, time_limit=1, engine="pyvrp")
     solution = route(pair, time_limit=1, engine="auto")
-    assert solution.engine == "ortools"
+    assert solution.engine == "hybrid"
     assert validate(pair, solution) == []
 
 
@@ -176,23 +176,23 @@ def test_problem_rejects_bad_input() -> None:
         Problem([], [Carer("A", 0, 0, 100, break_window=BreakWindow(200, 300, 10))], np.zeros((1, 1)))
 
 
-def test_ortools_keeps_a_client_with_the_carer_it_knows() -> None:
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_a_client_keeps_the_carer_it_knows(engine: str) -> None:
     """Carer A lives next to the client, B 10 minutes away; the client knows B. With no penalty A
-    serves (less travel); with a penalty above the extra travel, B does. PyVRP refuses the rule."""
+    serves (less travel); with a penalty above the extra travel, B does."""
     xy = np.array([[0, 0], [10, 0], [0.5, 0]], dtype=float)
     visit = Visit("v", 2, 60, 120, 30, client="K", preferred=frozenset({"B"}))
     problem = Problem([visit], [Carer("A", 0, 0, 300), Carer("B", 1, 0, 300)], travel_minutes(xy, 1.0, 60.0))
     assert problem.unpreferred("A", visit) and not problem.unpreferred("B", visit)
 
     def server(p: Problem) -> str:
-        solution = route(p, time_limit=1, engine="ortools")
+        solution = route(p, time_limit=1, engine=engine)
         assert validate(p, solution) == []
         return solution.routes[0].carer
 
     assert server(problem) == "A"  # a preference without a penalty is no preference
     assert server(replace(problem, continuity_penalty=30)) == "B"
-    with pytest.raises(UnsupportedProblem, match="same-carer"):
-        route(replace(problem, continuity_penalty=30), time_limit=1, engine="pyvrp")
+    assert server(replace(problem, continuity_penalty=5)) == "A"
 
 
 def test_large_parts_are_cut_into_patches_that_keep_every_visit() -> None:

@@ -10,10 +10,11 @@ import pytest
 
 from solver.cli import main
 from solver.instance import load_instance
-from solver.rounds import route, validate
+from solver.rounds import Problem, route, validate
 from solver.rounds.continuity import carers_per_client, known_carers, route_days
 from solver.rounds.from_csv import read_days
 from solver.rounds.lot_day import FIXED_PLANS, VISIT_TOLERANCE_MINUTES, lot_day
+from solver.rounds.synthetic import MEDICATION_SHARE, TRAINED_SHARE
 from solver.rounds.pay import PAY_PRACTICES
 
 TINY = Path(__file__).resolve().parents[1] / "instances" / "tiny"
@@ -68,9 +69,28 @@ def test_care_plans_repeat_while_the_rota_turns() -> None:
     assert {(v.id, v.earliest, v.latest, v.service, v.carers_needed) for v in thinner.visits} <= plans
 
 
+def test_lot_days_need_medication_trained_carers() -> None:
+    """A share of clients needs medication at every visit (one of a double visit's carers), a share
+    of people is trained, and the skills change nothing else of the day."""
+    instance = load_instance(TINY)
+    day, plain = (lot_day(instance, ["A01", "A02"], seed=3, medication_share=m) for m in (MEDICATION_SHARE, 0.0))
+
+    def plans(problem: Problem) -> list[tuple]:
+        return [(v.id, v.location, v.earliest, v.latest, v.service, v.carers_needed) for v in problem.visits]
+
+    assert plans(day) == plans(plain) and not plain.has_skills
+    needs = {v.client: bool(v.needs(0)) for v in day.visits}
+    assert all(bool(v.needs(0)) == needs[v.client] and not v.needs(1) for v in day.visits if v.carers_needed == 2)
+    assert 0.1 < sum(needs.values()) / len(needs) < 0.6
+    people = {c.who: bool(c.skills) for c in day.carers}
+    assert TRAINED_SHARE - 0.3 <= sum(people.values()) / len(people) <= TRAINED_SHARE + 0.3  # of those on duty
+
+
 def test_later_days_prefer_the_carers_clients_know() -> None:
     instance = load_instance(TINY)
-    days = route_days(lambda d: lot_day(instance, ["A01", "A02"], seed=3, day=d), 2, time_limit=1)
+    # without skills, so that the hard rule staffs the second day and opens no visit to strangers
+    days = route_days(lambda d: lot_day(instance, ["A01", "A02"], seed=3, day=d, medication_share=0.0), 2,
+                      time_limit=1)
     (first, first_solution), (second, _) = days
     assert not first.has_preferences and second.has_preferences
     known = known_carers([(first, first_solution)])

@@ -142,7 +142,8 @@ def test_the_hard_rule_keeps_visits_with_the_people_who_know_the_client(tiny) ->
     assert hard >= 1 and opened <= 0.05 * sum(len(p.visits) for p, _ in routed[1:])
 
 
-def test_ortools_never_sends_a_stranger_under_the_hard_rule() -> None:
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_no_stranger_is_sent_under_the_hard_rule(engine: str) -> None:
     """A lives next to the client, B 100 minutes away; the client knows B. A soft penalty of 30
     minutes is outweighed by the travel, the hard rule is not; with B off duty, A serves."""
     xy = np.array([[0, 0], [100, 0], [0.5, 0]], dtype=float)
@@ -152,7 +153,7 @@ def test_ortools_never_sends_a_stranger_under_the_hard_rule() -> None:
 
     def server(penalty: float, on: list[Carer]) -> str:
         problem = Problem([visit], on, travel, continuity_penalty=penalty)
-        solution = route(problem, time_limit=1, engine="ortools")
+        solution = route(problem, time_limit=1, engine=engine)
         assert validate(problem, solution) == [] and not solution.unserved
         return solution.routes[0].carer
 

@@ -14,6 +14,7 @@ edges and keeps every routing problem small whatever the lot's size.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import replace
 
@@ -42,6 +43,28 @@ def could_serve(problem: Problem) -> np.ndarray:
         able &= np.array([[any(problem.qualified(c, v, part) for part in range(v.carers_needed))
                            for v in problem.visits] for c in problem.carers], dtype=bool).reshape(able.shape)
     return able
+
+
+def restricted_carers(problem: Problem) -> dict[tuple[int, int], list[int]]:
+    """The carers (indices) that alone may serve part `part` of visit k, keyed (k, part), for every
+    part a rule restricts: the part's skills, and the hard continuity rule (an infinite continuity
+    penalty): the shifts the client prefers that could serve it. A double-handed visit with one
+    such person has that person for its first part and anyone qualified for its second; a visit
+    with none (its people off duty, or working another piece) is open to all."""
+    hard = math.isinf(problem.continuity_penalty) and problem.has_preferences
+    able = could_serve(problem) if hard else None
+    restricted: dict[tuple[int, int], list[int]] = {}
+    for k, visit in enumerate(problem.visits):
+        for part in range(visit.carers_needed):
+            qualified = [i for i, c in enumerate(problem.carers) if problem.qualified(c, visit, part)]
+            if able is not None and visit.preferred:
+                known = [i for i in qualified if able[i, k] and problem.carers[i].id in visit.preferred]
+                if len({problem.carers[i].who for i in known}) > part:
+                    restricted[(k, part)] = known
+                    continue
+            if visit.needs(part):
+                restricted[(k, part)] = qualified
+    return restricted
 
 
 def split(problem: Problem) -> tuple[list[Problem], list[str]]:

@@ -1,16 +1,15 @@
 """One entry point for routing a day, whichever engine does it.
 
-auto: PyVRP, which searches far better on plain time windows (../shared/design.md), unless the
-problem has rules it lacks (double-handed visits, delays, skills, soft windows, breaks,
-working-time limits, same-carer preferences, or the hard rule that keeps clients with the carers
-they know). Then a day of a few dozen visits with delays between a double visit's carers or
-soft windows, and without breaks, working-time limits or preferences, goes to CP-SAT (improve.py: OR-Tools' routes improved by a model in which every rule is a
-constraint; at the optimum on Mankowska's set A), and any other to OR-Tools. The hybrid engine
-(hybrid_engine.py: PyVRP on a relaxation, OR-Tools on the full problem from its routes) is within
-0.5% of the Solomon best-knowns at 10 s where OR-Tools is 7% above, and 2.7% below OR-Tools on an
-800-visit double-handed day, but 2.6% above it on shire's lot-days, whose patches get a few
-seconds each and whose continuity rule the relaxation drops: so lot-days, and the travel
-estimator fitted on them, stay with OR-Tools, and hybrid is chosen by name.
+auto: PyVRP, which searches far better on plain time windows (../shared/design.md) and models
+skills, same-carer preferences and the hard continuity rule with its routing profiles, unless the
+problem has rules it lacks (double-handed visits, delays, soft windows, breaks, working-time
+limits). Then a day of a few dozen visits with delays between a double visit's carers or soft
+windows, and without breaks, working-time limits or preferences, goes to CP-SAT (improve.py:
+OR-Tools' routes improved by a model in which every rule is a constraint; at the optimum on
+Mankowska's set A), and any other to the hybrid engine (hybrid_engine.py: OR-Tools' first plan,
+PyVRP from it on a relaxation with the double visits pinned, OR-Tools on the full problem from
+PyVRP's routes), which is PyVRP on a plain day (within 0.5% of the Solomon best-knowns at 10 s,
+OR-Tools 7% above) and below OR-Tools on double-handed lot-days (benchmarks/rounds_speed.py).
 both: every engine that can model the problem, sharing the time limit one after the other; the
 validator, not the engines, decides which answer is feasible, then the lower travel wins.
 Either way the day is first split into independent parts (decompose.py), large ones cut into
@@ -56,7 +55,7 @@ def automatic(problem: Problem) -> str:
     needs_cpsat = problem.has_delays or problem.has_soft_windows  # rules OR-Tools' moves handle poorly
     if needs_cpsat and not improve.unsupported(problem) and len(problem.visits) <= improve.MAX_VISITS:
         return "cpsat"
-    return "ortools"
+    return "hybrid"
 
 
 def _in_parts(problem: Problem, time_limit: float, seed: int, engine: ModuleType,

@@ -8,10 +8,12 @@ searches them well (0.4%) but lacks most of the rules. So:
   stand, then OR-Tools from them for the rest;
 - otherwise: OR-Tools on the full problem until its first plan serving every visit (on a day too
   full to serve, that is all the time and the answer), PyVRP on a relaxation of the problem
-  (`relax`) for half the time left, then OR-Tools on the full problem from PyVRP's routes for the
-  rest, having dropped from them what the rules reject, for its search to insert again. When PyVRP
-  leaves a visit out, OR-Tools goes on from its own first plan instead: on a shire lot-day's
-  267-visit patch, PyVRP left 19 of 291 out in 5 s and OR-Tools could not put 4 of them back.
+  (`relax`) for half the time left, starting from the first plan, then OR-Tools on the full
+  problem from PyVRP's routes for the rest, having dropped from them what the rules reject, for
+  its search to insert again. Started from a plan that serves every visit, PyVRP keeps serving
+  them all (a visit's prize is above what dropping it saves); started from its own construction,
+  it left 19 of 291 visits out of a shire lot-day's patch in 5 s, and OR-Tools could not put 4
+  of them back. Should it leave one out, OR-Tools goes on from its own first plan instead.
 
 The relaxation pins each double-handed visit's two starts at the first plan's (a window of one
 instant each). PyVRP cannot start two carers together, and OR-Tools does not put back the copies
@@ -28,6 +30,7 @@ from collections import defaultdict
 from dataclasses import replace
 
 from . import ortools_engine, pyvrp_engine
+from .decompose import restricted_carers
 from .problem import Problem, Route, Solution
 from .validate import validate
 
@@ -36,25 +39,29 @@ PLAIN_PYVRP_SHARE = 0.9  # of the time, on a plain problem
 RELAXED_SHARE = 0.5  # of the time left after the first plan, PyVRP on the relaxation
 
 
-def relax(problem: Problem, pins: dict[str, list[float]]) -> tuple[Problem, list[str]]:
-    """What PyVRP can route, and the original visit id of each relaxed visit: a double-handed visit
-    with pins as two single visits at its place, the k-th starting at pins[id][k], and without pins
-    left out (for OR-Tools to insert); breaks, working-time limits, preferences and skills dropped;
-    soft windows hard. Relaxed visits are numbered, so a copy's id cannot clash with another's."""
-    visits, originals = [], []
-    for v in problem.visits:
+def relax(problem: Problem, pins: dict[str, list[float]]) -> tuple[Problem, list[str], dict[int, list[int]]]:
+    """What PyVRP can route, the original visit id of each relaxed visit, and the carers that alone
+    may serve each relaxed visit (decompose.restricted_carers of its part): a double-handed visit
+    with pins as two single visits at its place, the k-th its part k, starting at pins[id][k], and
+    without pins left out (for OR-Tools to insert); breaks and working-time limits dropped; soft
+    windows hard; same-carer preferences kept. Relaxed visits are numbered, so a copy's id cannot
+    clash with another's."""
+    restricted = restricted_carers(problem)
+    visits, originals, allowed = [], [], {}
+    for k, v in enumerate(problem.visits):
         if v.carers_needed == 1:
             windows = [(v.earliest, v.latest)]
         else:
             windows = [(start, start) for start in pins.get(v.id, [])]
-        for earliest, latest in windows:
+        for part, (earliest, latest) in enumerate(windows):
+            if (k, part) in restricted:
+                allowed[len(visits)] = restricted[(k, part)]
             visits.append(replace(v, id=str(len(visits)), earliest=earliest, latest=latest, carers_needed=1,
-                                  preferred=frozenset(), skills=frozenset(), roles=(), delay=(0.0, 0.0),
-                                  tardiness_cost=None))
+                                  skills=frozenset(), roles=(), delay=(0.0, 0.0), tardiness_cost=None))
             originals.append(v.id)
-    carers = [replace(c, break_window=None, max_working=None, skills=frozenset()) for c in problem.carers]
-    return replace(problem, visits=visits, carers=carers, continuity_penalty=0.0, max_tardiness_weight=0.0,
-                   name=f"{problem.name} relaxed"), originals
+    carers = [replace(c, break_window=None, max_working=None) for c in problem.carers]
+    return replace(problem, visits=visits, carers=carers, max_tardiness_weight=0.0,
+                   name=f"{problem.name} relaxed"), originals, allowed
 
 
 def pins(solution: Solution, problem: Problem) -> dict[str, list[float]]:
@@ -67,11 +74,37 @@ def pins(solution: Solution, problem: Problem) -> dict[str, list[float]]:
     return {visit: sorted(times) for visit, times in starts.items() if len(times) == 2}
 
 
+def relaxed_start(problem: Problem, first: Solution, originals: list[str],
+                  allowed: dict[int, list[int]]) -> list[Route]:
+    """The first plan's routes in the relaxation's visit ids: a double-handed visit's carers take its
+    copies in the order of their starts, swapped when a copy's carers (`allowed`) call for it."""
+    copies: dict[str, list[int]] = defaultdict(list)
+    for i, original in enumerate(originals):
+        copies[original].append(i)
+    vehicle = {c.id: i for i, c in enumerate(problem.carers)}
+    served: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for r in first.routes:
+        for s in r.stops:
+            served[s.visit].append((s.start, r.carer))
+
+    def fits(order: list[tuple[float, str]], visit: str) -> bool:
+        return all(vehicle[carer] in allowed.get(i, [vehicle[carer]]) for i, (_, carer) in zip(copies[visit], order))
+
+    copy_of: dict[tuple[str, str], int] = {}
+    for visit, order in served.items():
+        order.sort()
+        if not fits(order, visit) and fits(order[::-1], visit):
+            order.reverse()
+        copy_of.update({(visit, carer): i for i, (_, carer) in zip(copies[visit], order)})
+    return [replace(r, stops=[replace(s, visit=str(copy_of[(s.visit, r.carer)])) for s in r.stops])
+            for r in first.routes]
+
+
 def relaxed_routes(problem: Problem, first: Solution, time_limit: float, seed: int) -> list[Route] | None:
-    """PyVRP's routes of the relaxation pinned at the first plan, in the problem's visit ids; None
-    when they leave out a visit, which OR-Tools might not insert again."""
-    relaxed, originals = relax(problem, pins(first, problem))
-    routed = pyvrp_engine.solve(relaxed, time_limit, seed)
+    """PyVRP's routes of the relaxation pinned at the first plan, from the first plan's routes, in the
+    problem's visit ids; None when they leave out a visit, which OR-Tools might not insert again."""
+    relaxed, originals, allowed = relax(problem, pins(first, problem))
+    routed = pyvrp_engine.solve(relaxed, time_limit, seed, allowed, relaxed_start(problem, first, originals, allowed))
     if routed.unserved:
         return None
     return [replace(r, stops=[replace(s, visit=originals[int(s.visit)]) for s in r.stops]) for r in routed.routes]

@@ -5,7 +5,8 @@ is the area's (solver/travel.py). A day has visits_per_week / 7 visits; a client
 visit in each of the four windows (synthetic.py's windows and shares), so an area whose visits
 outnumber four per client gets extra clients: the instance's hours and visits, not its client
 count, set the day's work. Durations follow the area's visit-length mix; a client needs two carers
-at every visit with the area's double-handed share.
+at every visit with the area's double-handed share, and a carer trained to give medication with
+synthetic.py's MEDICATION_SHARE (TRAINED_SHARE of carers are; a double-handed visit needs one).
 
 A client's care plan is a timetable: each visit has a planned start, drawn within its window,
 and must start within VISIT_TOLERANCE_MINUTES of it (the usual contract tolerance; a routing engine
@@ -23,7 +24,8 @@ every day has just enough people on duty for the week's busiest window. A slack 
 short-staffed week, and staffing.py says how many more carers each short day needs.
 
 Placements and timetables come from the seed's generator, the week's changes from a second one
-(seeded [seed, 1]), so a lot has the same clients, places and timetables whatever the changes.
+(seeded [seed, 1]) and skills from a third ([seed, 2]), so a lot has the same clients, places and
+timetables whatever the changes and skills.
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from ..instance.schema import MIX_COLUMNS, VISIT_LENGTHS_MINUTES
 from ..roads import travel_minutes
 from ..travel import area_sizes_km2, road_speed_kmh
 from .problem import Carer, Problem, Visit
-from .synthetic import PIECES, TRAVEL_GUESS_MINUTES, WINDOW_SHARE, WINDOWS
+from .synthetic import (MEDICATION, MEDICATION_SHARE, PIECES, TRAINED_SHARE, TRAVEL_GUESS_MINUTES, WINDOW_SHARE,
+                        WINDOWS, medication_fields, trained_carers)
 
 MAX_VISITS_PER_CLIENT = len(WINDOWS)
 VISIT_TOLERANCE_MINUTES = 30.0
@@ -132,10 +135,12 @@ def _days_away(draws: np.ndarray, changes: PlanChanges) -> frozenset[int]:
 
 
 def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, events: np.random.Generator,
-                share: float, tolerance: float, radius: dict[str, float],
-                changes: PlanChanges) -> tuple[list[Visit], list[np.ndarray], dict[str, frozenset[int]]]:
+                skills: np.random.Generator, share: float, tolerance: float, radius: dict[str, float],
+                changes: PlanChanges,
+                medication_share: float) -> tuple[list[Visit], list[np.ndarray], dict[str, frozenset[int]]]:
     """Every kept client's visits, the clients' places and the days each client has no visits.
-    `events` draws every client's changes, kept or not, so that `share` thins the same week."""
+    `events` draws every client's changes and `skills` its medication need, kept or not, so that
+    `share` thins the same week."""
     names = list(WINDOWS)
     visits: list[Visit] = []
     points: list[np.ndarray] = []
@@ -156,6 +161,7 @@ def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, 
             services = rng.choice(VISIT_LENGTHS_MINUTES, size=len(windows), p=mix / mix.sum())
             planned = [rng.uniform(WINDOWS[names[w]][0], WINDOWS[names[w]][1] - s) for w, s in zip(windows, services)]
             draws = events.random(DRAWS_PER_CLIENT)
+            medication = skills.random() < medication_share
             if rng.random() >= share:
                 continue
             client, location = f"{area}-{k:03d}", len(points)
@@ -166,23 +172,25 @@ def _care_plans(instance: Instance, areas: list[str], rng: np.random.Generator, 
                 critical = draws[4 + w] < changes.time_critical_share
                 within = min(tolerance, changes.time_critical_tolerance) if critical else tolerance
                 visits.append(Visit(f"{client}-{names[w]}", location, max(start, at - within),
-                                    min(end - service, at + within), float(service), needed, client))
+                                    min(end - service, at + within), float(service), needed, client,
+                                    **medication_fields(medication, needed)))
     return visits, points, away
 
 
 def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, name: str = "",
             share: float = 1.0, tolerance: float = VISIT_TOLERANCE_MINUTES, slack: float = ROSTER_SLACK,
-            changes: PlanChanges = PLAN_CHANGES) -> Problem:
-    """Day `day` (0 = the first of the week) of the areas' visits and the carers on duty. The same
-    seed gives the same clients, care plans and roster on every day; the day decides which clients
-    are at home and who is on."""
+            changes: PlanChanges = PLAN_CHANGES, medication_share: float = MEDICATION_SHARE) -> Problem:
+    """Day `day` (0 = the first of the week) of the areas' visits and the carers on duty, medication_share
+    of clients needing a medication-trained carer. The same seed gives the same clients, care plans
+    and roster on every day; the day decides which clients are at home and who is on."""
     if not 0 < share <= 1:
         raise ValueError("share must be in (0, 1]")
     if not slack > 0:
         raise ValueError("slack must be above 0")
-    rng, events = np.random.default_rng(seed), np.random.default_rng([seed, 1])
+    rng, events, skills = (np.random.default_rng(s) for s in (seed, [seed, 1], [seed, 2]))
     radius = {a: math.sqrt(km2 / math.pi) for a, km2 in area_sizes_km2(instance).items()}
-    plans, points, away = _care_plans(instance, areas, rng, events, share, tolerance, radius, changes)
+    plans, points, away = _care_plans(instance, areas, rng, events, skills, share, tolerance, radius, changes,
+                                      medication_share)
     week = [[v for v in plans if d not in away[v.client]] for d in range(WEEK)]
     visits = week[day % WEEK]
     roster = {piece: roster_size(n) for piece, n in carers_needed(week, slack).items()}
@@ -192,7 +200,9 @@ def lot_day(instance: Instance, areas: list[str], seed: int = 0, day: int = 0, n
     home_areas = rng.choice(len(areas), size=people, p=hours / hours.sum() if hours.sum() > 0 else None)
     homes = [_in_disc(rng, table[["x_km", "y_km"]].to_numpy(dtype=float)[a], radius[areas[a]], 1)[0]
              for a in home_areas]
-    carers = [Carer(f"c{i:03d}-{piece}", len(points) + i, start, end, person=f"c{i:03d}")
+    trained = trained_carers(skills, people, TRAINED_SHARE if medication_share else 0.0)
+    carers = [Carer(f"c{i:03d}-{piece}", len(points) + i, start, end, person=f"c{i:03d}",
+                    skills=MEDICATION if trained[i] else frozenset())
               for i in range(people) for piece, (start, end, _) in PIECES.items()
               if i < roster[piece] and on_duty(i, day)]
     xy = np.array(points + homes, dtype=float).reshape(-1, 2)

@@ -31,7 +31,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from . import ticks
-from .decompose import could_serve
+from .decompose import restricted_carers
 from .problem import Problem, Route, Solution, build_route, objective
 
 NAME = "ortools"
@@ -112,10 +112,9 @@ def _model(problem: Problem, nodes: _Nodes):
             [horizon if c.max_working is None else ticks.down(c.max_working) for c in carers], True, "work")
 
     hard = math.isinf(problem.continuity_penalty)
-    if problem.has_preferences:
-        (_only_known_carers if hard else _prefer_known_carers)(problem, routing, manager, nodes)
-    if problem.has_skills:
-        _qualified_carers(problem, routing, manager, nodes)
+    if problem.has_preferences and not hard:
+        _prefer_known_carers(problem, routing, manager, nodes)
+    _restricted_carers(problem, routing, manager, nodes)
     breaks = _add_breaks(problem, routing, manager, time_dim, nodes)
     _synchronise(problem, routing, manager, time_dim, nodes)
     # above any possible travel, continuity and tardiness total
@@ -139,30 +138,14 @@ def _prefer_known_carers(problem: Problem, routing, manager, nodes: _Nodes) -> N
     continuity.SetSpanCostCoefficientForAllVehicles(ticks.up(problem.continuity_penalty))
 
 
-def _only_known_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
-    """The hard rule: a visit's copies may go only to the shifts it prefers that could serve it
-    (decompose.could_serve); the node's vehicle variable is limited to them, or -1 for unperformed,
-    since SetAllowedVehiclesForIndex's Python wrapper rejects every list in OR-Tools 9.15. A
-    double-handed visit with one such person has that person for its first copy and anyone for its
-    second; a visit with none (its people off duty, or working another piece) is open to all."""
-    able = could_serve(problem)
+def _restricted_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
+    """Each copy of a visit may go only to the carers decompose.restricted_carers allows it: the node's
+    vehicle variable is limited to them, or -1 for unperformed, since SetAllowedVehiclesForIndex's
+    Python wrapper rejects every list in OR-Tools 9.15."""
+    restricted = restricted_carers(problem)
     for node in range(nodes.carers, len(nodes)):
-        k, copy = nodes.visit[node], nodes.part[node]
-        visit = problem.visits[k]
-        allowed = [v for v, c in enumerate(problem.carers)
-                   if able[v, k] and c.id in visit.preferred and problem.qualified(c, visit, copy)]
-        if len({problem.carers[v].who for v in allowed}) > copy:
+        if (allowed := restricted.get((nodes.visit[node], nodes.part[node]))) is not None:
             routing.VehicleVar(manager.NodeToIndex(node)).SetValues([-1, *allowed])
-
-
-def _qualified_carers(problem: Problem, routing, manager, nodes: _Nodes) -> None:
-    """Each copy of a visit may go only to carers holding its part's skills (SetValues again, as in
-    _only_known_carers; the two restrictions intersect)."""
-    for node in range(nodes.carers, len(nodes)):
-        visit = problem.visits[nodes.visit[node]]
-        if visit.needs(nodes.part[node]):
-            routing.VehicleVar(manager.NodeToIndex(node)).SetValues(
-                [-1, *(v for v, c in enumerate(problem.carers) if problem.qualified(c, visit, nodes.part[node]))])
 
 
 def _add_breaks(problem, routing, manager, time_dim, nodes) -> dict[str, pywrapcp.IntervalVar]:

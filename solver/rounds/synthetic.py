@@ -64,7 +64,7 @@ def lot_day(n_visits: int, seed: int = 0, double_handed_share: float = 0.1, brea
             service = float(rng.choice(DURATIONS, p=DURATION_SHARE))
             visits.append(Visit(id=f"k{client:04d}-{names[w]}", location=client, earliest=start, latest=end - service,
                                 service=service, carers_needed=needed, client=f"k{client:04d}",
-                                **_medication(medication, needed)))
+                                **medication_fields(medication, needed)))
         client += 1
 
     carers_needed = {}
@@ -75,7 +75,7 @@ def lot_day(n_visits: int, seed: int = 0, double_handed_share: float = 0.1, brea
     people = max(carers_needed.values())
     scale = math.sqrt(n_visits / VISITS_AT_THAT_SPREAD)
     homes = rng.normal(0, TOWN_SD_KM * scale * 1.5, (people, 2))
-    trained = skills.random(people) < (TRAINED_SHARE if medication_share else 0.0)
+    trained = trained_carers(skills, people, TRAINED_SHARE if medication_share else 0.0)
     carers = [Carer(id=f"p{i:03d}-{piece}", home=client + i, shift_start=start, shift_end=end,
                     break_window=MORNING_BREAK if breaks and piece == "am" else None, person=f"p{i:03d}",
                     skills=MEDICATION if trained[i] else frozenset())
@@ -85,7 +85,13 @@ def lot_day(n_visits: int, seed: int = 0, double_handed_share: float = 0.1, brea
                    name=f"lot-day {n_visits} visits, seed {seed}")
 
 
-def _medication(needed: bool, carers: int) -> dict:
+def trained_carers(rng: np.random.Generator, people: int, share: float) -> np.ndarray:
+    """Which of the people are medication-trained: a random share of them, rounded up, so that a
+    small team has someone trained whenever the share is above 0."""
+    return rng.permutation(people) < math.ceil(share * people)
+
+
+def medication_fields(needed: bool, carers: int) -> dict:
     """A visit's skill fields: medication from its one carer, or from either of two."""
     if not needed:
         return {}
