@@ -9,8 +9,9 @@ turn of the rota, so every pattern of days off is routed once) of care plans tha
 caseload does (hospital stays, packages starting and ending), ±30-minute tolerances and ±15 for
 time-critical visits, split shifts, a five-day rota and a roster sized to the work; the first day
 sets each carer's run and later days keep clients with the people who know them (a hard rule),
-engine "auto" (OR-Tools once that rule or double-handed visits appear; days above 300 visits cut
-into geographic patches), 2-20 s a day by size unless --time-limit says otherwise (the packaged fit's
+engine "auto" (PyVRP on single-carer days, the hybrid engine once double-handed visits appear;
+a share of clients needs a medication-trained carer; days above 300 visits cut into geographic
+patches), 2-20 s a day by size unless --time-limit says otherwise (the packaged fit's
 provenance says what it used), with several placements of clients and carers per lot
 (one placement alone swings routed travel by ±30%). Routed travel is measured as `tender rounds`
 does (rounds/measures.py: travel between consecutive visits over contact time, summed over carers).
@@ -265,7 +266,8 @@ def fit_record(routed: list[RoutedLot], seed: int, test_share: float, names: tup
             "instances": list(names),
             "lots": len(routed), "lots_used": len(usable), "train_lots": len(train), "test_lots": len(test),
             "seed": seed, "routing": f"solver.rounds lot_day + continuity.route_days(engine='auto'), {DAYS} days "
-                       "(changing care plans, time-critical visits, roster sized to the work, hard continuity), "
+                       "(changing care plans, time-critical visits, medication-trained carers, roster sized to the work, "
+                       "hard continuity), "
                        f"{_per_day(time_limit)}, patches above 300 visits; {samples} placements of clients and "
                        "carers per lot, travel and contact summed over them; lots with more than "
                        f"{MAX_UNSERVED_SHARE:.0%} of their visits unserved left out",

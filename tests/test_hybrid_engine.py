@@ -103,3 +103,12 @@ def test_pyvrp_improves_the_first_plan_on_the_relaxation_keeping_every_visit_and
     assert improved.unserved == []
     arcs = len(relaxed.visits) + len(start)
     assert improved.objective <= first.objective + 0.005 * arcs
+
+
+def test_restrictions_too_large_for_pyvrp_leave_the_hybrid_to_ortools(monkeypatch) -> None:
+    problem = lot_day(30, seed=4, double_handed_share=0.3, medication_share=0.5)
+    monkeypatch.setattr(pyvrp_engine, "MAX_PROFILE_ENTRIES", 100)
+    single = replace(problem, visits=[v for v in problem.visits if v.carers_needed == 1])
+    assert "matrix cells" in pyvrp_engine.unsupported(single)[0]
+    solution = route(problem, time_limit=2, engine="hybrid")
+    assert solution.unserved == [] and validate(problem, solution) == []

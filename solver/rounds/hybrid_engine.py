@@ -102,8 +102,11 @@ def relaxed_start(problem: Problem, first: Solution, originals: list[str],
 
 def relaxed_routes(problem: Problem, first: Solution, time_limit: float, seed: int) -> list[Route] | None:
     """PyVRP's routes of the relaxation pinned at the first plan, from the first plan's routes, in the
-    problem's visit ids; None when they leave out a visit, which OR-Tools might not insert again."""
+    problem's visit ids; None when they leave out a visit, which OR-Tools might not insert again, or
+    when PyVRP cannot take the relaxation."""
     relaxed, originals, allowed = relax(problem, pins(first, problem))
+    if pyvrp_engine.unsupported(relaxed, allowed):  # too many carers' restrictions for PyVRP's matrices
+        return None
     routed = pyvrp_engine.solve(relaxed, time_limit, seed, allowed, relaxed_start(problem, first, originals, allowed))
     if routed.unserved:
         return None

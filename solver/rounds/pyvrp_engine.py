@@ -42,21 +42,32 @@ class UnsupportedProblem(ValueError):
     """The problem has rules this engine cannot model."""
 
 
-MAX_PROFILE_ENTRIES = 20_000_000  # matrix cells over all profiles (two int64 matrices each: 320 MB)
+MAX_PROFILE_ENTRIES = 40_000_000  # matrix cells over all profiles (two int64 matrices each: 640 MB)
 
 
-def unsupported(problem: Problem) -> list[str]:
-    """Why PyVRP cannot route this problem; empty when it can."""
+def unsupported(problem: Problem, restricted: dict[int, list[int]] | None = None) -> list[str]:
+    """Why PyVRP cannot route this problem, with `restricted` for its restrictions as in solve; empty
+    when it can."""
     checks = [(problem.has_double_handed, "double-handed visits need two carers starting together"),
               (problem.has_breaks, "carers' breaks"),
               (problem.has_working_limits, "working-time limits shorter than the shift"),
               (problem.has_delays, "delays between a double-handed visit's carers"),
               (problem.has_soft_windows, "soft time windows (tardiness costs)")]
     reasons = [reason for present, reason in checks if present]
-    if not reasons and (cells := _profile_cells(problem, _entry_costs(problem, _restricted(problem)))) > \
-            MAX_PROFILE_ENTRIES:
-        reasons.append(f"carers' restrictions need {cells:,} matrix cells, above {MAX_PROFILE_ENTRIES:,}")
+    if not reasons and (too_large := _too_large(problem, restricted)):
+        reasons.append(too_large)
     return reasons
+
+
+def _too_large(problem: Problem, restricted: dict[int, list[int]] | None) -> str:
+    """Why the profiles of these restrictions (the problem's own when None) are too large; empty when
+    they are not."""
+    entry = _entry_costs(problem, _restricted(problem) if restricted is None else restricted)
+    profiles = len({row.tobytes() for row in entry if row.any()}) + 1  # the plain one too
+    cells = profiles * (len({c.home for c in problem.carers}) + len(problem.visits)) ** 2
+    if cells <= MAX_PROFILE_ENTRIES:
+        return ""
+    return f"carers' restrictions need {cells:,} matrix cells, above {MAX_PROFILE_ENTRIES:,}"
 
 
 class _Clock(IteratedLocalSearchCallbacks):
@@ -113,13 +124,6 @@ def _entry_costs(problem: Problem, restricted: dict[int, list[int]]) -> np.ndarr
     return entry
 
 
-def _profile_cells(problem: Problem, entry: np.ndarray) -> int:
-    """Matrix cells PyVRP would hold: one matrix of (homes + visits)² per distinct restriction, plus
-    the unrestricted one."""
-    profiles = len({row.tobytes() for row in entry if row.any()}) + 1
-    return profiles * (len({c.home for c in problem.carers}) + len(problem.visits)) ** 2
-
-
 def _data(problem: Problem, prize: int, restricted: dict[int, list[int]]) -> tuple[ProblemData, list[list[Carer]]]:
     """PyVRP data with one location per home and then per visit, every visit optional at `prize`;
     profile 0 the plain travel (PyVRP's neighbourhoods are built on it) and one more per distinct
@@ -173,7 +177,7 @@ def solve(problem: Problem, time_limit: float, seed: int = 0, restricted: dict[i
     """Route the day; `restricted` (visit index -> the carers that alone may serve it) replaces the
     restrictions the problem's rules give (decompose.restricted_carers); with initial_routes, the
     search starts from them (which must keep the rules) instead of from its own construction."""
-    if reasons := unsupported(problem):
+    if reasons := unsupported(problem, restricted):
         raise UnsupportedProblem(f"PyVRP cannot route {problem.name or 'this problem'}: {'; '.join(reasons)}. "
                                  "Use the OR-Tools engine.")
     began = time.perf_counter()
