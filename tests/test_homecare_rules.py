@@ -138,7 +138,7 @@ def test_a_soft_window_gives_a_computed_tardiness(soft: Problem) -> None:
 
 def test_engines_price_soft_windows(soft: Problem) -> None:
     assert "soft time windows (tardiness costs)" in unsupported(soft)
-    for solution in (route(soft, 1.0, engine="ortools"), improve(soft, None, 2.0)):
+    for solution in (route(soft, 2.0, engine="ortools"), improve(soft, None, 4.0)):
         assert validate(soft, solution) == [] and not solution.unserved
         assert solution.objective == pytest.approx(120 + 40 + 20 + 100, abs=0.1)
 
