@@ -2,8 +2,8 @@
 
 It has no synchronised visits, breaks or working-time budgets, so it refuses problems that have
 them instead of quietly routing a different problem. Skills, the same-carer preference and the
-hard continuity rule it models with routing profiles (PyVRP's per-vehicle-type matrices; one
-location per visit, so that two visits at one place can differ): a carer's profile adds the
+hard continuity rule it models with routing profiles (PyVRP's per-vehicle-type matrices, then
+over one location per visit, so that two visits at one place can differ): a carer's profile adds the
 continuity penalty to every arc into a visit it is not preferred for, and a prohibitive cost to
 every arc into a visit it may not serve (decompose.restricted_carers), so that dropping the visit
 is always cheaper. A profile is a matrix per group of carers with the same restrictions, so a day
@@ -63,9 +63,9 @@ def _too_large(problem: Problem, restricted: dict[int, list[int]] | None) -> str
     """Why the profiles of these restrictions (the problem's own when None) are too large; empty when
     they are not."""
     entry = _entry_costs(problem, _restricted(problem) if restricted is None else restricted)
-    profiles = len({row.tobytes() for row in entry if row.any()}) + 1  # the plain one too
-    cells = profiles * (len({c.home for c in problem.carers}) + len(problem.visits)) ** 2
-    if cells <= MAX_PROFILE_ENTRIES:
+    profiles = len({row.tobytes() for row in entry if row.any()})
+    cells = (profiles + 1) * (len({c.home for c in problem.carers}) + len(problem.visits)) ** 2  # and the plain one
+    if not profiles or cells <= MAX_PROFILE_ENTRIES:
         return ""
     return f"carers' restrictions need {cells:,} matrix cells, above {MAX_PROFILE_ENTRIES:,}"
 
@@ -125,22 +125,28 @@ def _entry_costs(problem: Problem, restricted: dict[int, list[int]]) -> np.ndarr
 
 
 def _data(problem: Problem, prize: int, restricted: dict[int, list[int]]) -> tuple[ProblemData, list[list[Carer]]]:
-    """PyVRP data with one location per home and then per visit, every visit optional at `prize`;
+    """PyVRP data, every visit optional at `prize`, over the problem's locations or, when carers'
+    restrictions or preferences price visits apart, one location per home and then per visit;
     profile 0 the plain travel (PyVRP's neighbourhoods are built on it) and one more per distinct
     restriction; one vehicle type per group of interchangeable carers (same home, shift, capacity
     and profile), returned with the groups."""
+    entry = _entry_costs(problem, restricted)
     homes = sorted({c.home for c in problem.carers})
-    places = homes + [v.location for v in problem.visits]
+    if entry.any():  # profiles price visits apart: one location per visit
+        places = homes + [v.location for v in problem.visits]
+        depots, at = list(range(len(homes))), list(range(len(homes), len(places)))
+    else:  # the problem's own locations: a smaller matrix, faster to search
+        places = list(range(len(problem.travel)))
+        depots, at = homes, [v.location for v in problem.visits]
     xy = problem.coordinates if problem.coordinates is not None else np.zeros((len(problem.travel), 2))
     locations = [Location(x=float(xy[p, 0]), y=float(xy[p, 1])) for p in places]
     loads = problem.has_loads
-    clients = [Client(location=len(homes) + k, delivery=[v.demand] if loads else [],
+    clients = [Client(location=at[k], delivery=[v.demand] if loads else [],
                       service_duration=ticks.up(v.service), tw_early=ticks.up(v.earliest),
                       tw_late=ticks.down(v.latest), prize=prize, required=False, name=v.id)
                for k, v in enumerate(problem.visits)]
     cost = ticks.travel_cost(problem.travel)[np.ix_(places, places)]
     duration = ticks.travel_duration(problem.travel)[np.ix_(places, places)]
-    entry = _entry_costs(problem, restricted)
     profile_of: dict[bytes, int] = {}
     distances = [cost]
     for row in entry:
@@ -159,7 +165,7 @@ def _data(problem: Problem, prize: int, restricted: dict[int, list[int]]) -> tup
                                  capacity=[big if capacity is None else capacity] if loads else [],
                                  tw_early=ticks.up(start), tw_late=ticks.down(end), profile=profile)
                      for (home, start, end, capacity, profile), carers in groups.items()]
-    data = ProblemData(locations, clients, [Depot(location=i) for i in range(len(homes))], vehicle_types,
+    data = ProblemData(locations, clients, [Depot(location=d) for d in depots], vehicle_types,
                        distances, [duration] * len(distances))
     return data, list(groups.values())
 
