@@ -14,7 +14,6 @@ edges and keeps every routing problem small whatever the lot's size.
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import replace
 
@@ -51,8 +50,9 @@ def restricted_carers(problem: Problem) -> dict[tuple[int, int], list[int]]:
     penalty): the shifts the client prefers that could serve it. A double-handed visit with one
     such person has that person for its first part and anyone qualified for its second; a visit
     with none (its people off duty, or working another piece) is open to all."""
-    hard = math.isinf(problem.continuity_penalty) and problem.has_preferences
-    able = could_serve(problem) if hard else None
+    if not (problem.has_skills or problem.has_hard_continuity):
+        return {}
+    able = could_serve(problem) if problem.has_hard_continuity else None
     restricted: dict[tuple[int, int], list[int]] = {}
     for k, visit in enumerate(problem.visits):
         for part in range(visit.carers_needed):

@@ -162,6 +162,11 @@ class Problem:
         return self.continuity_penalty > 0 and any(v.preferred for v in self.visits)
 
     @property
+    def has_hard_continuity(self) -> bool:
+        """Preferences with an infinite penalty: the rule that only known carers may serve."""
+        return self.has_preferences and math.isinf(self.continuity_penalty)
+
+    @property
     def has_skills(self) -> bool:
         return any(v.skills or v.roles for v in self.visits)
 

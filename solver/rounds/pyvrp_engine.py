@@ -20,7 +20,6 @@ PyVRP's time-warp penalty and steer the search of an over-full day to late, infe
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 
@@ -48,26 +47,25 @@ MAX_PROFILE_ENTRIES = 40_000_000  # matrix cells over all profiles (two int64 ma
 def unsupported(problem: Problem, restricted: dict[int, list[int]] | None = None) -> list[str]:
     """Why PyVRP cannot route this problem, with `restricted` for its restrictions as in solve; empty
     when it can."""
+    return _missing_rules(problem) or _too_large(problem, _entry_costs(problem, restricted))
+
+
+def _missing_rules(problem: Problem) -> list[str]:
     checks = [(problem.has_double_handed, "double-handed visits need two carers starting together"),
               (problem.has_breaks, "carers' breaks"),
               (problem.has_working_limits, "working-time limits shorter than the shift"),
               (problem.has_delays, "delays between a double-handed visit's carers"),
               (problem.has_soft_windows, "soft time windows (tardiness costs)")]
-    reasons = [reason for present, reason in checks if present]
-    if not reasons and (too_large := _too_large(problem, restricted)):
-        reasons.append(too_large)
-    return reasons
+    return [reason for present, reason in checks if present]
 
 
-def _too_large(problem: Problem, restricted: dict[int, list[int]] | None) -> str:
-    """Why the profiles of these restrictions (the problem's own when None) are too large; empty when
-    they are not."""
-    entry = _entry_costs(problem, _restricted(problem) if restricted is None else restricted)
+def _too_large(problem: Problem, entry: np.ndarray) -> list[str]:
+    """Why the profiles of these entry costs (_entry_costs) are too large; empty when they are not."""
     profiles = len({row.tobytes() for row in entry if row.any()})
     cells = (profiles + 1) * (len({c.home for c in problem.carers}) + len(problem.visits)) ** 2  # and the plain one
     if not profiles or cells <= MAX_PROFILE_ENTRIES:
-        return ""
-    return f"carers' restrictions need {cells:,} matrix cells, above {MAX_PROFILE_ENTRIES:,}"
+        return []
+    return [f"carers' restrictions need {cells:,} matrix cells, above {MAX_PROFILE_ENTRIES:,}"]
 
 
 class _Clock(IteratedLocalSearchCallbacks):
@@ -91,12 +89,12 @@ class _Clock(IteratedLocalSearchCallbacks):
 def _prize(problem: Problem) -> int:
     """A visit's prize: above the most travel and continuity penalty serving it can add, two of the
     longest journeys and the penalty."""
-    penalty = ticks.up(problem.continuity_penalty) if problem.has_preferences and not _hard(problem) else 0
+    penalty = ticks.up(problem.continuity_penalty) if _soft_continuity(problem) else 0
     return 2 * int(ticks.travel_cost(problem.travel).max(initial=0)) + 1 + penalty
 
 
-def _hard(problem: Problem) -> bool:
-    return math.isinf(problem.continuity_penalty)
+def _soft_continuity(problem: Problem) -> bool:
+    return problem.has_preferences and not problem.has_hard_continuity
 
 
 def _restricted(problem: Problem) -> dict[int, list[int]]:
@@ -108,12 +106,14 @@ def _restricted(problem: Problem) -> dict[int, list[int]]:
 FORBIDDEN = -1  # in _entry_costs: the carer may not serve the visit
 
 
-def _entry_costs(problem: Problem, restricted: dict[int, list[int]]) -> np.ndarray:
+def _entry_costs(problem: Problem, restricted: dict[int, list[int]] | None) -> np.ndarray:
     """Carers × visits: what an arc into the visit costs the carer beyond its travel, in ticks: the
     continuity penalty when the carer is not preferred, FORBIDDEN when it may not serve the
-    visit, else 0."""
+    visit (`restricted`, the problem's own when None), else 0."""
+    if restricted is None:
+        restricted = _restricted(problem)
     entry = np.zeros((len(problem.carers), len(problem.visits)), dtype=np.int64)
-    if problem.has_preferences and not _hard(problem):
+    if _soft_continuity(problem):
         penalty = ticks.up(problem.continuity_penalty)
         for k, v in enumerate(problem.visits):
             for i, c in enumerate(problem.carers):
@@ -124,13 +124,12 @@ def _entry_costs(problem: Problem, restricted: dict[int, list[int]]) -> np.ndarr
     return entry
 
 
-def _data(problem: Problem, prize: int, restricted: dict[int, list[int]]) -> tuple[ProblemData, list[list[Carer]]]:
+def _data(problem: Problem, prize: int, entry: np.ndarray) -> tuple[ProblemData, list[list[Carer]]]:
     """PyVRP data, every visit optional at `prize`, over the problem's locations or, when carers'
     restrictions or preferences price visits apart, one location per home and then per visit;
     profile 0 the plain travel (PyVRP's neighbourhoods are built on it) and one more per distinct
     restriction; one vehicle type per group of interchangeable carers (same home, shift, capacity
-    and profile), returned with the groups."""
-    entry = _entry_costs(problem, restricted)
+    and profile), returned with the groups; `entry` from _entry_costs."""
     homes = sorted({c.home for c in problem.carers})
     if entry.any():  # profiles price visits apart: one location per visit
         places = homes + [v.location for v in problem.visits]
@@ -178,16 +177,23 @@ def _warm_start(problem: Problem, data: ProblemData, groups: list[list[Carer]], 
                                 for r in routes if r.stops])
 
 
+def _refused(problem: Problem, reasons: list[str]) -> UnsupportedProblem:
+    return UnsupportedProblem(f"PyVRP cannot route {problem.name or 'this problem'}: {'; '.join(reasons)}. "
+                              "Use the OR-Tools engine.")
+
+
 def solve(problem: Problem, time_limit: float, seed: int = 0, restricted: dict[int, list[int]] | None = None,
           initial_routes: list[Route] | None = None) -> Solution:
     """Route the day; `restricted` (visit index -> the carers that alone may serve it) replaces the
     restrictions the problem's rules give (decompose.restricted_carers); with initial_routes, the
     search starts from them (which must keep the rules) instead of from its own construction."""
-    if reasons := unsupported(problem, restricted):
-        raise UnsupportedProblem(f"PyVRP cannot route {problem.name or 'this problem'}: {'; '.join(reasons)}. "
-                                 "Use the OR-Tools engine.")
     began = time.perf_counter()
-    data, groups = _data(problem, _prize(problem), _restricted(problem) if restricted is None else restricted)
+    if reasons := _missing_rules(problem):
+        raise _refused(problem, reasons)
+    entry = _entry_costs(problem, restricted)
+    if reasons := _too_large(problem, entry):
+        raise _refused(problem, reasons)
+    data, groups = _data(problem, _prize(problem), entry)
     clock = _Clock(time_limit, began, len(problem.visits))
     start = None if initial_routes is None else _warm_start(problem, data, groups, initial_routes)
     best = pyvrp_solve(data, clock, seed=seed, collect_stats=False, initial_solution=start,
