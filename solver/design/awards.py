@@ -56,6 +56,7 @@ class AwardModel:
     problem: pulp.LpProblem = field(init=False)
     objective: dict[str, pulp.LpAffineExpression] = field(default_factory=dict)  # £/year by term
     slacks: list[Slack] = field(default_factory=list)
+    lot_of: dict[str, str] = field(default_factory=dict)  # variable name -> the lot it belongs to
 
     def __post_init__(self) -> None:
         self.problem = pulp.LpProblem("awards", pulp.LpMinimize)
@@ -77,6 +78,13 @@ class AwardModel:
         self._skeleton()
 
     # -- building blocks shared by the concerns -------------------------------------------------
+
+    def variable(self, name: str, lot: str | None, **kwargs) -> pulp.LpVariable:
+        """A model variable, recorded with the lot it belongs to (None: one that spans lots, such as a
+        provider's); `by_lot` splits the model along these."""
+        if lot is not None:
+            self.lot_of[name] = lot
+        return pulp.LpVariable(name, **kwargs)
 
     def require(self, family: str, where: str, lhs: pulp.LpAffineExpression, sense: str, rhs: float | pulp.LpAffineExpression,
                 unit: str = "hours/week") -> None:
@@ -149,11 +157,11 @@ class AwardModel:
             narrow(self)
         cfg = self.config
         framework = cfg.volume.framework
-        self.w = {(l, p): pulp.LpVariable(f"w_{l}_{p}", cat=pulp.LpBinary) for (l, p) in self.eligible}
-        self.b = {(l, p): pulp.LpVariable(f"b_{l}_{p}", lowBound=0) for (l, p) in self.eligible}
-        self.c = {(l, p): pulp.LpVariable(f"c_{l}_{p}", lowBound=0) for (l, p) in self.eligible} if framework else {}
-        self.fl = {(l, p): pulp.LpVariable(f"fl_{l}_{p}", lowBound=0) for (l, p) in self.eligible} if framework else {}
-        self.h = ({(l, p): pulp.LpVariable(f"h_{l}_{p}", lowBound=0) for (l, p) in self.eligible}
+        self.w = {(l, p): self.variable(f"w_{l}_{p}", l, cat=pulp.LpBinary) for (l, p) in self.eligible}
+        self.b = {(l, p): self.variable(f"b_{l}_{p}", l, lowBound=0) for (l, p) in self.eligible}
+        self.c = {(l, p): self.variable(f"c_{l}_{p}", l, lowBound=0) for (l, p) in self.eligible} if framework else {}
+        self.fl = {(l, p): self.variable(f"fl_{l}_{p}", l, lowBound=0) for (l, p) in self.eligible} if framework else {}
+        self.h = ({(l, p): self.variable(f"h_{l}_{p}", l, lowBound=0) for (l, p) in self.eligible}
                   if cfg.awards.providers_max > 1 else {})
         for l in self.lot_ids:
             chosen = pulp.lpSum(self.w[l, p] for p in self.pairs_of_lot(l))
@@ -194,7 +202,7 @@ class AwardModel:
         if self.config.volume.block_share_max * self.expected_demand[l] <= self.lowest_demand[l]:
             self.problem += block + floors <= self.lowest_demand[l], f"floors_fit_{l}"
             return
-        has_floors = pulp.LpVariable(f"has_floors_{l}", cat=pulp.LpBinary)
+        has_floors = self.variable(f"has_floors_{l}", l, cat=pulp.LpBinary)
         most = max(self.demand[l, s] for s in self.scenarios)
         self.problem += floors <= most * has_floors, f"floors_switch_{l}"
         self.problem += block + floors <= self.lowest_demand[l] + most * (1 - has_floors), f"floors_fit_{l}"
@@ -224,11 +232,11 @@ class AwardModel:
     def _recourse(self) -> None:
         """Each scenario's call-off above the floors, residual-market purchases and unmet hours."""
         cfg = self.config
-        self.x = ({(l, p, s): pulp.LpVariable(f"x_{l}_{p}_{s}", lowBound=0)
+        self.x = ({(l, p, s): self.variable(f"x_{l}_{p}_{s}", l, lowBound=0)
                    for (l, p) in self.eligible for s in self.scenarios} if self.c else {})
-        self.r = {(l, q, s): pulp.LpVariable(f"r_{l}_{q}_{s}", lowBound=0)
+        self.r = {(l, q, s): self.variable(f"r_{l}_{q}_{s}", l, lowBound=0)
                   for l in self.lot_ids for q in self._sellers(l) for s in self.scenarios}
-        self.u = {(l, s): pulp.LpVariable(f"u_{l}_{s}", lowBound=0) for l in self.lot_ids for s in self.scenarios}
+        self.u = {(l, s): self.variable(f"u_{l}_{s}", l, lowBound=0) for l in self.lot_ids for s in self.scenarios}
         for (l, p, s), var in self.x.items():
             self.problem += var <= self.c[l, p] - self.fl[l, p], f"ceiling_{l}_{p}_{s}"
             if cfg.volume.max_provider_share_of_lot < 1:
@@ -265,9 +273,9 @@ class AwardModel:
             for p in self.pairs_of_lot(l):
                 name = f"{l}_{p}"
                 partners = [q for q in self.pairs_of_lot(l) if q != p]
-                calls = {q: pulp.LpVariable(f"xf_{name}_{q}", lowBound=0) for q in partners} if self.x else {}
-                bought = {q: pulp.LpVariable(f"rf_{name}_{q}", lowBound=0) for q in self._sellers(l)}
-                unmet = pulp.LpVariable(f"uf_{name}", lowBound=0)
+                calls = {q: self.variable(f"xf_{name}_{q}", l, lowBound=0) for q in partners} if self.x else {}
+                bought = {q: self.variable(f"rf_{name}_{q}", l, lowBound=0) for q in self._sellers(l)}
+                unmet = self.variable(f"uf_{name}", l, lowBound=0)
                 for q, var in calls.items():
                     self.problem += var <= self._failure_room(l, q, base), f"room_fail_{name}_{q}"
                     worlds_calls[q].append(var)
@@ -315,8 +323,8 @@ class AwardModel:
             return 0.0
         excess = pulp.lpSum(self.guaranteed(l, p) for p in self.pairs_of_lot(l)) - self.demand[l, s]
         most = sum(self.most_block(l, p) + self.most_hours(l, p) for p in self.pairs_of_lot(l))
-        idle = pulp.LpVariable(f"idle_{l}_{s}", lowBound=0)
-        over = pulp.LpVariable(f"over_{l}_{s}", cat=pulp.LpBinary)
+        idle = self.variable(f"idle_{l}_{s}", l, lowBound=0)
+        over = self.variable(f"over_{l}_{s}", l, cat=pulp.LpBinary)
         self.problem += idle >= excess, f"idle_above_{l}_{s}"
         self.problem += idle <= excess + most * (1 - over), f"idle_exact_{l}_{s}"
         self.problem += idle <= most * over, f"idle_none_{l}_{s}"

@@ -51,6 +51,7 @@ class SolveReport:
     gap: float | None  # relative, (objective - bound) / |objective|
     seconds: float
     stopped_by: str | None = None  # "nodes" or "time": the limit that ended the search; None: it finished
+    bounds: dict[str, float] | None = None  # where `bound` came from, when it is not the search's own: each bound by name
 
     @property
     def has_solution(self) -> bool:

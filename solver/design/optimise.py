@@ -23,6 +23,7 @@ import pulp
 
 from ..instance import Instance
 from .awards import AwardModel, group_slacks
+from .by_lot import duals, lagrangian_bound, search_pairs
 from .config import DesignConfig
 from .contract import SPEND_TERMS, dispatch, market_of
 from .lots import LotProblem, LotResult, solve_lots
@@ -37,6 +38,7 @@ MIN_EXACT_SECONDS = 5.0
 NODE_WORK, MIN_NODES, MAX_NODES = 100_000, 10, 500  # the default award search (solver.node_limit unset)
 WHOLE_MIP_MAX_VARIABLES = 5_000  # a whole award model this small is branched on, failure worlds and all
 SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
+PAIR_NODES = 1  # each lot and pair of lots searched at the root (`by_lot.search_pairs`)
 SUPPORT = 1e-3  # an award the LP relaxation gives more weight than this is searched by the branch and bound
 
 
@@ -116,10 +118,12 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
 
     - a small whole model is branched on from the awards of the model without its failure worlds
       (its own node-limited branch and bound);
-    - a larger one is solved by its LP relaxation first: the bound on what any awards for these
-      lots can cost, reported as the bound. Branch and bound then searches the awards that
-      relaxation gives weight to (`SUPPORT`), failure worlds and all, from `start`'s awards when
-      given (they join the search); if none of them makes a design, every award is open again;
+    - a larger one is solved by its LP relaxation first, whose duals give the Lagrangian bound
+      over lots (`by_lot`): the better of the two is the bound on what any awards for these lots
+      can cost. Branch and bound then searches the awards that relaxation gives weight to
+      (`SUPPORT`), failure worlds and all, from `start`'s awards when given (they join the
+      search); if none of them makes a design, every award is open again. Its design is then
+      searched a lot and two lots at a time, every eligible award open (`by_lot.search_pairs`);
     - in screening (`bound` off) the awards of the model without its failure worlds are kept.
 
     With its terms fixed the recourse is re-solved, so the reported terms are always the least-cost
@@ -163,13 +167,15 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
 
 def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: float, node_limit: int | None,
                      began: float, start: list[Award] | None = None) -> SolveReport:
-    """A large whole model: its LP relaxation for the bound, then branch and bound over the awards
-    the relaxation supports (every award, if none of those makes a design), then the design priced."""
+    """A large whole model: its LP relaxation and the Lagrangian bound at its duals, then branch and
+    bound over the awards the relaxation supports (every award, if none of those makes a design),
+    the search by lots and pairs of lots, then the design priced."""
     settings = model.config.solver
     relaxation = _relaxation(model, time_limit)
     if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
         _explain_infeasible(model.instance, calm_config, model.lots, time_limit, relaxation)
     support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
+    bounds = _lower_bounds(model, relaxation, time_limit - (time.perf_counter() - began))
     values = None
     if start:
         supported = set(support)
@@ -187,10 +193,35 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
         _explain_infeasible(model.instance, calm_config, model.lots, time_limit, report)
     if not report.has_solution:
         return report
-    lower = relaxation.objective if relaxation.status == "optimal" else None
-    priced = _resolve_recourse(model, replace(report, bound=lower))
+    report = _searched_by_pairs(model, report, support, began + time_limit)
+    lower = max(bounds.values()) if bounds else None
+    priced = _resolve_recourse(model, replace(report, bound=lower, bounds=bounds or None))
     return replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began,
                    stopped_by="time" if relaxation.stopped_by == "time" else report.stopped_by)
+
+
+def _searched_by_pairs(model: AwardModel, report: SolveReport, support: list[tuple[str, str]],
+                       deadline: float) -> SolveReport:
+    """The branch and bound's design improved two lots at a time (`by_lot.search_pairs`), its
+    values left on the model."""
+    values = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}
+    found = search_pairs(model, values, report.objective, support, PAIR_NODES, deadline)
+    for variable in model.problem.variables():
+        variable.varValue = found.values.get(variable.name, 0.0)
+    return replace(report, objective=found.objective,
+                   stopped_by="time" if found.cut_by_time else report.stopped_by)
+
+
+def _lower_bounds(model: AwardModel, relaxation: SolveReport, seconds: float) -> dict[str, float]:
+    """The bounds on any awards for these lots: the LP relaxation's (solved to the end) and the
+    Lagrangian bound over lots at its duals (`by_lot`), which is never below it."""
+    if relaxation.status != "optimal":
+        return {}
+    bounds = {"lp_relaxation": relaxation.objective}
+    lagrangian = lagrangian_bound(model, duals(model), max(seconds, MIN_AWARD_SECONDS))
+    if lagrangian.bound is not None:
+        bounds["lagrangian_over_lots"] = lagrangian.bound
+    return bounds
 
 
 def _status(gap: float | None, tolerance: float) -> str:
@@ -402,9 +433,10 @@ def _with_bound_of(screening: Attempt, exact: Attempt) -> Attempt:
     """The screening design, cheaper than the exact search's on the same lots, with that search's
     bound: it holds for any awards for these lots."""
     award = screening.design.solve["award_stage"]
-    bound = exact.design.solve["award_stage"]["bound"]
-    gap = relative_gap(award["objective"], bound)
-    award.update(bound=bound, gap=gap, status=_status(gap, screening.design.config["solver"]["gap"]))
+    exact_award = exact.design.solve["award_stage"]
+    gap = relative_gap(award["objective"], exact_award["bound"])
+    award.update(bound=exact_award["bound"], bounds=exact_award["bounds"], gap=gap,
+                 status=_status(gap, screening.design.config["solver"]["gap"]))
     return screening
 
 

@@ -18,7 +18,7 @@ def switched_clients(model: AwardModel) -> pulp.LpAffineExpression:
         if (l, p) not in model.w:
             switched.append(n)
             continue
-        kept = pulp.LpVariable(f"kept_{l}_{p}", lowBound=0, upBound=1)
+        kept = model.variable(f"kept_{l}_{p}", l, lowBound=0, upBound=1)
         model.problem += kept <= model.w[l, p], f"kept_award_{l}_{p}"
         if hours.get((l, p), 0.0) > 0:
             model.problem += hours[l, p] * kept <= model.guaranteed(l, p), f"kept_hours_{l}_{p}"

@@ -51,7 +51,7 @@ def _travel_per_week(model: AwardModel) -> pulp.LpAffineExpression:
         # one provider's
         fewest = 0 if model.elastic else min(model.config.awards.providers_min, len(providers))
         counts = range(fewest, min(model.config.awards.providers_max, len(providers)) + 1)
-        pick = {k: pulp.LpVariable(f"providers_{l}_is_{k}", cat=pulp.LpBinary) for k in counts}
+        pick = {k: model.variable(f"providers_{l}_is_{k}", l, cat=pulp.LpBinary) for k in counts}
         model.problem += pulp.lpSum(pick.values()) == 1, f"one_provider_count_{l}"
         model.problem += (pulp.lpSum(k * v for k, v in pick.items())
                           == pulp.lpSum(model.w[l, p] for p in providers)), f"provider_count_{l}"

@@ -23,7 +23,7 @@ def add(model: AwardModel) -> None:
     if cfg.enforce_min_viable:
         minimum = model.instance.providers["min_viable_hours_per_week"]
         for p in providers:
-            awarded = pulp.LpVariable(f"awarded_{p}", cat=pulp.LpBinary)
+            awarded = model.variable(f"awarded_{p}", None, cat=pulp.LpBinary)
             for l in model.lots_of_provider(p):
                 model.problem += awarded >= model.w[l, p], f"awarded_{p}_{l}"
             volume = pulp.lpSum(model.guaranteed(l, p) for l in model.lots_of_provider(p))
