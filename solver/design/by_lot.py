@@ -1,4 +1,4 @@
-"""The award model lot by lot: a Lagrangian bound.
+"""The award model lot by lot: a Lagrangian bound, and a search a lot and two lots at a time.
 
 A lot's awards, terms and recourse touch other lots only through providers: a provider's capacity,
 its lots, the share cap and viability, and the residual market (what a seller has left after its
@@ -16,6 +16,8 @@ whole number of providers, each failing whole).
 
 from __future__ import annotations
 
+import itertools
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -65,11 +67,10 @@ def _signed(constraint: pulp.LpConstraint, y: float) -> float:
 
 def lagrangian_bound(model: AwardModel, y: dict[str, float], time_limit: float | None,
                      node_limit: int = LOT_NODES, relax: bool = False) -> LagrangianBound:
-    """L(y), each lot's MIP solved within `node_limit` nodes (its own dual bound is what counts, so a
-    lot stopped early still gives a valid bound). `relax` solves each lot's LP relaxation instead:
-    at the relaxation's duals that sums to the relaxation's bound (the check of this module).
-    Values are left on the model's variables; re-solve before reading them."""
-    import time
+    """L(y), each lot's MIP solved within `node_limit` nodes and `time_limit` seconds (its own dual
+    bound is what counts, so a lot stopped early still gives a valid bound). `relax` solves each
+    lot's LP relaxation instead: at the relaxation's duals that sums to the relaxation's bound (the
+    check of this module). Values are left on the model's variables; re-solve before reading them."""
 
     began = time.perf_counter()
     within, linking = split(model)
@@ -138,9 +139,6 @@ def search_pairs(model: AwardModel, values: dict[str, float], objective: float, 
     at the root), then every pair, the most linked first: by the providers awarded in one that the
     relaxation (`support`) gives weight in the other, the capacity a pair's awards could trade.
     Counted work, with `deadline` as a cap (which then cuts the least linked pairs)."""
-    import itertools
-    import time
-
     began = time.perf_counter()
     first = [v for v in model.first_stage() if v.name in model.lot_of]
     awarded = {pair for pair, w in model.w.items() if values.get(w.name, 0.0) > 0.5}

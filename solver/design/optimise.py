@@ -38,6 +38,7 @@ MIN_EXACT_SECONDS = 5.0
 NODE_WORK, MIN_NODES, MAX_NODES = 100_000, 10, 500  # the default award search (solver.node_limit unset)
 WHOLE_MIP_MAX_VARIABLES = 5_000  # a whole award model this small is branched on, failure worlds and all
 SCREENING_NODES = 1  # the root node (presolve, cuts, root heuristics): the same effort for every lot count
+LAGRANGIAN_SHARE = 0.25  # of the award stage's time left after its branch and bound: a cap on the lots' MIPs
 PAIR_NODES = 1  # each lot and pair of lots searched at the root (`by_lot.search_pairs`)
 SUPPORT = 1e-3  # an award the LP relaxation gives more weight than this is searched by the branch and bound
 
@@ -175,7 +176,7 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
     if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
         _explain_infeasible(model.instance, calm_config, model.lots, time_limit, relaxation)
     support = [pair for pair, award in model.w.items() if (award.varValue or 0.0) > SUPPORT]
-    bounds = _lower_bounds(model, relaxation, time_limit - (time.perf_counter() - began))
+    prices = duals(model)
     values = None
     if start:
         supported = set(support)
@@ -193,18 +194,20 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
         _explain_infeasible(model.instance, calm_config, model.lots, time_limit, report)
     if not report.has_solution:
         return report
-    report = _searched_by_pairs(model, report, support, began + time_limit)
+    found = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}
+    left = time_limit - (time.perf_counter() - began)
+    bounds = _lower_bounds(model, relaxation, prices, LAGRANGIAN_SHARE * left)
+    report = _searched_by_pairs(model, report, found, support, began + time_limit)
     lower = max(bounds.values()) if bounds else None
     priced = _resolve_recourse(model, replace(report, bound=lower, bounds=bounds or None))
     return replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began,
                    stopped_by="time" if relaxation.stopped_by == "time" else report.stopped_by)
 
 
-def _searched_by_pairs(model: AwardModel, report: SolveReport, support: list[tuple[str, str]],
-                       deadline: float) -> SolveReport:
-    """The branch and bound's design improved two lots at a time (`by_lot.search_pairs`), its
-    values left on the model."""
-    values = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}
+def _searched_by_pairs(model: AwardModel, report: SolveReport, values: dict[str, float],
+                       support: list[tuple[str, str]], deadline: float) -> SolveReport:
+    """The branch and bound's design (`values`) improved a lot and two lots at a time
+    (`by_lot.search_pairs`), the best design's values left on the model."""
     found = search_pairs(model, values, report.objective, support, PAIR_NODES, deadline)
     for variable in model.problem.variables():
         variable.varValue = found.values.get(variable.name, 0.0)
@@ -212,13 +215,15 @@ def _searched_by_pairs(model: AwardModel, report: SolveReport, support: list[tup
                    stopped_by="time" if found.cut_by_time else report.stopped_by)
 
 
-def _lower_bounds(model: AwardModel, relaxation: SolveReport, seconds: float) -> dict[str, float]:
+def _lower_bounds(model: AwardModel, relaxation: SolveReport, prices: dict[str, float],
+                  seconds: float) -> dict[str, float]:
     """The bounds on any awards for these lots: the LP relaxation's (solved to the end) and the
-    Lagrangian bound over lots at its duals (`by_lot`), which is never below it."""
+    Lagrangian bound over lots at its duals, `prices` (`by_lot`), which is never below it; the
+    lots' MIPs share `seconds` as a cap. Leaves the lots' values on the model's variables."""
     if relaxation.status != "optimal":
         return {}
     bounds = {"lp_relaxation": relaxation.objective}
-    lagrangian = lagrangian_bound(model, duals(model), max(seconds, MIN_AWARD_SECONDS))
+    lagrangian = lagrangian_bound(model, prices, max(seconds, MIN_AWARD_SECONDS) / len(model.lot_ids))
     if lagrangian.bound is not None:
         bounds["lagrangian_over_lots"] = lagrangian.bound
     return bounds
