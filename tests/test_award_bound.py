@@ -71,6 +71,7 @@ def test_large_award_model_is_bounded_by_its_relaxation_and_lagrangian(tiny, con
     assert relaxation.objective - 1e-6 <= award["bound"] <= award["objective"] + 1e-6
     assert award["gap"] == pytest.approx((award["objective"] - award["bound"]) / award["objective"], abs=1e-9)
     assert award["status"] == ("within_gap" if award["gap"] <= quick.solver.gap else "feasible") or award["gap"] < 1e-6
+    assert design.solve["award_search"]["lots_and_pairs_searched"] == 3 and not design.solve["award_search"]["cut_by_time"]
     kpis = evaluate(tiny, quick, design)
     for term, row in kpis["reconciliation"].items():
         assert row["agrees"], (term, row)
@@ -123,8 +124,7 @@ def test_pair_search_keeps_a_cheaper_design_priced_as_the_model_prices_it(tiny, 
     report = solve(model.problem, "highs", 60, 0.2, node_limit=1)
     assert report.has_solution
     values = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}
-    support = [pair for pair, w in model.w.items() if values[w.name] > 0.5]
-    found = by_lot.search_pairs(model, values, report.objective, support, 1, time.perf_counter() + 120)
+    found = by_lot.search_pairs(model, values, report.objective, 1, time.perf_counter() + 120)
     assert found.objective <= report.objective + 1e-6
     assert found.tried == len(model.lot_ids) + 1  # each lot, then the one pair
     awards = [Award(l, p, **{name: found.values[getattr(model, group)[l, p].name]

@@ -130,22 +130,21 @@ class PairSearch:
     cut_by_time: bool  # the deadline ended the search before its counted work
 
 
-def search_pairs(model: AwardModel, values: dict[str, float], objective: float, support: list[tuple[str, str]],
-                 node_limit: int, deadline: float) -> PairSearch:
-    """Improve a design a lot and then two lots at a time: every other lot's awards and terms fixed
-    at the design's, the open lots' awards free to go to any eligible provider (not only those the
-    relaxation supports), every lot's recourse free; the branch and bound (`node_limit` nodes, from
+def search_pairs(model: AwardModel, values: dict[str, float], objective: float, node_limit: int,
+                 deadline: float) -> PairSearch:
+    """Improve a design (`values`, costing `objective`) a lot and then two lots at a time: every
+    other lot's awards and terms fixed at the design's, the open lots' awards free to go to any
+    eligible provider, every lot's recourse free; the branch and bound (`node_limit` nodes, from
     the design) keeps a cheaper design when it finds one. Each lot alone first (it is solved whole
-    at the root), then every pair, the most linked first: by the providers awarded in one that the
-    relaxation (`support`) gives weight in the other, the capacity a pair's awards could trade.
-    Counted work, with `deadline` as a cap (which then cuts the least linked pairs)."""
+    at the root), then every pair, the most linked first: by the providers awarded in one that
+    may bid in the other, the capacity a pair's awards could trade. Counted work, with `deadline`
+    as a cap (which then cuts the least linked pairs)."""
     began = time.perf_counter()
     first = [v for v in model.first_stage() if v.name in model.lot_of]
     awarded = {pair for pair, w in model.w.items() if values.get(w.name, 0.0) > 0.5}
-    weighed = set(support) | awarded
 
     def linked(a: str, b: str) -> int:
-        return sum((a, p) in awarded and (b, p) in weighed or (b, p) in awarded and (a, p) in weighed
+        return sum((a, p) in awarded and (b, p) in model.w or (b, p) in awarded and (a, p) in model.w
                    for p in model.providers)
 
     pairs = sorted(itertools.combinations(model.lot_ids, 2), key=lambda pair: -linked(*pair))

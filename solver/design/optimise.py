@@ -123,8 +123,8 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
       over lots (`by_lot`): the better of the two is the bound on what any awards for these lots
       can cost. Branch and bound then searches the awards that relaxation gives weight to
       (`SUPPORT`), failure worlds and all, from `start`'s awards when given (they join the
-      search); if none of them makes a design, every award is open again. Its design is then
-      searched a lot and two lots at a time, every eligible award open (`by_lot.search_pairs`);
+      search); if none of them makes a design, every award is open again (`optimise` then
+      searches the design it keeps a lot and two lots at a time: `_searched`);
     - in screening (`bound` off) the awards of the model without its failure worlds are kept.
 
     With its terms fixed the recourse is re-solved, so the reported terms are always the least-cost
@@ -168,9 +168,9 @@ def solve_awards(instance: Instance, config: DesignConfig, lots: list[list[str]]
 
 def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: float, node_limit: int | None,
                      began: float, start: list[Award] | None = None) -> SolveReport:
-    """A large whole model: its LP relaxation and the Lagrangian bound at its duals, then branch and
-    bound over the awards the relaxation supports (every award, if none of those makes a design),
-    the search by lots and pairs of lots, then the design priced."""
+    """A large whole model: its LP relaxation, then branch and bound over the awards the relaxation
+    supports (every award, if none of those makes a design), the Lagrangian bound at the
+    relaxation's duals, then the design priced."""
     settings = model.config.solver
     relaxation = _relaxation(model, time_limit)
     if relaxation.status in ("infeasible", "unbounded_or_infeasible"):
@@ -197,22 +197,12 @@ def _from_relaxation(model: AwardModel, calm_config: DesignConfig, time_limit: f
     found = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}
     left = time_limit - (time.perf_counter() - began)
     bounds = _lower_bounds(model, relaxation, prices, LAGRANGIAN_SHARE * left)
-    report = _searched_by_pairs(model, report, found, support, began + time_limit)
+    for variable in model.problem.variables():  # the design's values again (the lots' MIPs left theirs)
+        variable.varValue = found[variable.name]
     lower = max(bounds.values()) if bounds else None
     priced = _resolve_recourse(model, replace(report, bound=lower, bounds=bounds or None))
     return replace(priced, status=_status(priced.gap, settings.gap), seconds=time.perf_counter() - began,
                    stopped_by="time" if relaxation.stopped_by == "time" else report.stopped_by)
-
-
-def _searched_by_pairs(model: AwardModel, report: SolveReport, values: dict[str, float],
-                       support: list[tuple[str, str]], deadline: float) -> SolveReport:
-    """The branch and bound's design (`values`) improved a lot and two lots at a time
-    (`by_lot.search_pairs`), the best design's values left on the model."""
-    found = search_pairs(model, values, report.objective, support, PAIR_NODES, deadline)
-    for variable in model.problem.variables():
-        variable.varValue = found.values.get(variable.name, 0.0)
-    return replace(report, objective=found.objective,
-                   stopped_by="time" if found.cut_by_time else report.stopped_by)
 
 
 def _lower_bounds(model: AwardModel, relaxation: SolveReport, prices: dict[str, float],
@@ -271,11 +261,19 @@ def _relaxation(model: AwardModel, seconds: float) -> SolveReport:
 
 
 def _values_at(model: AwardModel, awards: list[Award]) -> dict[str, float] | None:
-    """Every variable's value with the awards and their terms fixed at these (a start for branch
-    and bound), or None when the model cannot price them."""
-    with model.fixed_at(awards):
+    """Every variable's value with these awards made and no others, their terms at their best for
+    them (no dearer than the awards' own terms, which may have been rounded off a rule's edge): a
+    start for branch and bound, or None when no terms make these awards a design."""
+    made = {(a.lot, a.provider) for a in awards}
+    bounds = [(w, w.lowBound, w.upBound) for w in model.w.values()]
+    for pair, w in model.w.items():
+        w.lowBound = w.upBound = 1 if pair in made else 0
+    try:
         priced = solve(model.problem, model.config.solver.name, None, 1e-9, model.config.solver.seed)
         return {v.name: float(v.varValue or 0.0) for v in model.problem.variables()} if priced.has_solution else None
+    finally:
+        for w, lower, upper in bounds:
+            w.lowBound, w.upBound = lower, upper
 
 
 @contextmanager
@@ -419,6 +417,7 @@ def optimise(instance: Instance, config: DesignConfig,
                         start=best.design.awards)
         if again.design is not None:
             best = again if again.objective <= best.objective else _with_bound_of(best, again)
+    best = _searched(instance, config, best, deadline)
     best.design.solve["lot_counts_tried"] = [a.summary() for a in screened] or [final.summary()]
     best.design.solve["reproducible"] = all(a.design.solve["reproducible"] if a.design else "time" not in a.failures
                                             for a in [best, *screened])
@@ -432,6 +431,39 @@ def optimise(instance: Instance, config: DesignConfig,
             p for places in final.failures.values() for p in places) or
             "the exact lot MIP's lots gave a dearer award than the screening lots"))
     return best.design
+
+
+def _searched(instance: Instance, config: DesignConfig, best: Attempt, deadline: float) -> Attempt:
+    """The kept design's awards searched a lot and two lots at a time (`by_lot.search_pairs`) until
+    its counted work is done or `deadline`, when its award model was too large to branch on whole
+    (its bound then came from the relaxation); the design re-priced when the search found cheaper."""
+    award = best.design.solve["award_stage"]
+    if not award.get("bounds") or best.lots is None:
+        return best
+    lots = [lot.areas for lot in best.design.lots]
+    model = AwardModel(instance, config, lots)
+    model.finalise()
+    values = _values_at(model, best.design.awards)
+    if values is None:
+        return best
+    found = search_pairs(model, values, float(pulp.value(model.problem.objective)), PAIR_NODES, deadline)
+    searched = {"lots_and_pairs_searched": found.tried, "improved": found.improved,
+                "seconds": round(found.seconds, 2), "cut_by_time": found.cut_by_time}
+    if not found.improved:
+        best.design.solve["award_search"] = searched
+        best.design.solve["reproducible"] &= not found.cut_by_time
+        return best
+    for variable in model.problem.variables():
+        variable.varValue = found.values.get(variable.name, 0.0)
+    report = _resolve_recourse(model, replace(SolveReport(**award), objective=found.objective))
+    report = replace(report, status=_status(report.gap, config.solver.gap), seconds=award["seconds"] + found.seconds,
+                     stopped_by="time" if found.cut_by_time else report.stopped_by)
+    partition, result = best.lots
+    design = _design(instance, config, partition, lots, model, result, report)
+    design.solve["lot_source"] = best.design.solve["lot_source"]
+    design.solve["lot_stage"] = best.design.solve["lot_stage"]
+    design.solve["award_search"] = searched
+    return replace(best, design=design, objective=report.objective)
 
 
 def _with_bound_of(screening: Attempt, exact: Attempt) -> Attempt:
