@@ -116,7 +116,7 @@ def test_the_same_seed_gives_the_same_week(tiny) -> None:
 
 
 def test_the_hard_rule_keeps_visits_with_the_people_who_know_the_client(tiny) -> None:
-    routed = route_days(lambda d: lot_day(tiny, AREAS, seed=3, day=d), 4, time_limit=2)
+    routed = route_days(lambda d: lot_day(tiny, AREAS, seed=3, day=d), 4, time_limit=4)
     opened = hard = 0
     for k, (problem, solution) in enumerate(routed[1:], start=1):
         assert validate(problem, solution) == []
