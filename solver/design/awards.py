@@ -32,6 +32,7 @@ from ..care_cost import lowest_direct_costs
 from ..instance import Instance
 from .config import DesignConfig
 from .contract import Market, build_market
+from .mip import fixed as held
 
 ELASTIC_PENALTY = 1e7  # per unit of slack: far above any real cost
 # each award's contract terms: the model's variable group and the Award field
@@ -363,14 +364,8 @@ class AwardModel:
         for group, name in AWARD_TERMS.items():
             for pair, variable in getattr(self, group).items():
                 fixed.append((variable, float(getattr(given[pair], name) or 0.0) if pair in given else 0.0))
-        bounds = [(variable, variable.lowBound, variable.upBound) for variable, _ in fixed]
-        for variable, value in fixed:
-            variable.lowBound = variable.upBound = value
-        try:
+        with held(fixed):
             yield
-        finally:
-            for variable, lower, upper in bounds:
-                variable.lowBound, variable.upBound = lower, upper
 
     def awards(self) -> list[dict]:
         """Each award's contract terms, in plain numbers (rounded down to the hundredth, so within every cap)."""

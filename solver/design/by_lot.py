@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pulp
 
 from .awards import AwardModel
-from .mip import solve
+from .mip import fixed, relaxed, solve
 
 LOT_NODES = 2_000  # branch-and-bound nodes per lot's MIP: counted, so the bound is reproducible
 
@@ -32,9 +32,7 @@ LOT_NODES = 2_000  # branch-and-bound nodes per lot's MIP: counted, so the bound
 @dataclass(frozen=True)
 class LagrangianBound:
     bound: float | None  # None when a lot's MIP gave no bound
-    by_lot: dict[str, float]  # each lot's priced MIP bound (£/year, at the duals)
     lots_proved: int  # lots whose MIP was solved to optimality
-    seconds: float
 
 
 def split(model: AwardModel) -> tuple[dict[str, list[pulp.LpConstraint]], list[pulp.LpConstraint]]:
@@ -71,8 +69,6 @@ def lagrangian_bound(model: AwardModel, y: dict[str, float], time_limit: float |
     bound is what counts, so a lot stopped early still gives a valid bound). `relax` solves each
     lot's LP relaxation instead: at the relaxation's duals that sums to the relaxation's bound (the
     check of this module). Values are left on the model's variables; re-solve before reading them."""
-
-    began = time.perf_counter()
     within, linking = split(model)
     objective = model.problem.objective
     reduced = defaultdict(float, {v.name: float(a) for v, a in objective.items()})
@@ -85,14 +81,14 @@ def lagrangian_bound(model: AwardModel, y: dict[str, float], time_limit: float |
         for variable, a in constraint.items():
             reduced[variable.name] -= dual * float(a)
     by_name = {v.name: v for v in model.problem.variables()}
-    total, by_lot, proved = constant, {}, 0
+    total, proved = constant, 0
     for name, variable in by_name.items():
         if name in model.lot_of:
             continue
         rc = reduced[name]  # a variable of no lot: at the bound its reduced cost prefers
         end = variable.lowBound if rc > 0 else variable.upBound
         if rc != 0 and end is None:
-            return LagrangianBound(None, {}, 0, time.perf_counter() - began)
+            return LagrangianBound(None, 0)
         total += rc * (end or 0.0)
     members = defaultdict(list)
     for name, lot in model.lot_of.items():
@@ -103,21 +99,14 @@ def lagrangian_bound(model: AwardModel, y: dict[str, float], time_limit: float |
         for constraint in within[lot]:
             sub += constraint
         sub.setObjective(pulp.lpSum(reduced[v.name] * v for v in members[lot] if reduced[v.name]))
-        integers = [v for v in members[lot] if v.cat == pulp.LpInteger] if relax else []
-        for variable in integers:
-            variable.cat = pulp.LpContinuous
-        try:
+        with relaxed(members[lot] if relax else []):
             report = solve(sub, model.config.solver.name, time_limit, 1e-6, model.config.solver.seed,
                            node_limit=None if relax else node_limit)
-        finally:
-            for variable in integers:
-                variable.cat = pulp.LpInteger
         if report.bound is None:
-            return LagrangianBound(None, by_lot, proved, time.perf_counter() - began)
-        by_lot[lot] = report.bound
+            return LagrangianBound(None, proved)
         proved += report.status == "optimal"
         total += report.bound
-    return LagrangianBound(total, by_lot, proved, time.perf_counter() - began)
+    return LagrangianBound(total, proved)
 
 
 @dataclass(frozen=True)
@@ -154,17 +143,11 @@ def search_pairs(model: AwardModel, values: dict[str, float], objective: float, 
         if time.perf_counter() > deadline:
             cut = True
             break
-        fixed = [v for v in first if model.lot_of[v.name] not in open_lots]
-        saved = [(v, v.lowBound, v.upBound) for v in fixed]
-        for variable in fixed:
-            value = values.get(variable.name, 0.0)
-            variable.lowBound = variable.upBound = round(value) if variable.cat == pulp.LpInteger else value
-        try:
+        others = [(v, round(values.get(v.name, 0.0)) if v.cat == pulp.LpInteger else values.get(v.name, 0.0))
+                  for v in first if model.lot_of[v.name] not in open_lots]
+        with fixed(others):
             report = solve(model.problem, model.config.solver.name, max(deadline - time.perf_counter(), 1.0),
                            1e-6, model.config.solver.seed, start=values, node_limit=node_limit)
-        finally:
-            for variable, lower, upper in saved:
-                variable.lowBound, variable.upBound = lower, upper
         tried += 1
         if report.has_solution and report.objective < objective * (1 - 1e-7):
             values = {v.name: float(v.varValue or 0.0) for v in model.problem.variables()}

@@ -61,6 +61,32 @@ class SolveReport:
         return asdict(self)
 
 
+@contextmanager
+def fixed(values: list[tuple[pulp.LpVariable, float]]) -> Iterator[None]:
+    """While the block runs, each variable held at its value (both bounds); its bounds restored after."""
+    bounds = [(variable, variable.lowBound, variable.upBound) for variable, _ in values]
+    for variable, value in values:
+        variable.lowBound = variable.upBound = value
+    try:
+        yield
+    finally:
+        for variable, lower, upper in bounds:
+            variable.lowBound, variable.upBound = lower, upper
+
+
+@contextmanager
+def relaxed(variables: list[pulp.LpVariable]) -> Iterator[None]:
+    """While the block runs, these variables' integer ones continuous (an LP relaxation)."""
+    integers = [v for v in variables if v.cat == pulp.LpInteger]
+    for variable in integers:
+        variable.cat = pulp.LpContinuous
+    try:
+        yield
+    finally:
+        for variable in integers:
+            variable.cat = pulp.LpInteger
+
+
 def relative_gap(objective: float | None, bound: float | None) -> float | None:
     if objective is None or bound is None:
         return None

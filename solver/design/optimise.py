@@ -28,7 +28,7 @@ from .config import DesignConfig
 from .contract import SPEND_TERMS, dispatch, market_of
 from .lots import LotProblem, LotResult, solve_lots
 from .lots_heuristic import LotPartition
-from .mip import PROVEN_GAP, SolveReport, relative_gap, solve
+from .mip import PROVEN_GAP, SolveReport, fixed, relative_gap, relaxed, solve
 from .result import Award, Design, Lot
 
 MAX_LOT_COUNTS_TRIED = 4
@@ -249,15 +249,9 @@ def node_budget(problem: pulp.LpProblem, share: float = 1.0) -> int:
 def _relaxation(model: AwardModel, seconds: float) -> SolveReport:
     """The model's LP relaxation (its values left on the variables): a bound on the cost of any
     awards for these lots."""
-    integers = [v for v in model.problem.variables() if v.cat == pulp.LpInteger]
-    for variable in integers:
-        variable.cat = pulp.LpContinuous
-    try:
+    with relaxed(model.problem.variables()):
         return solve(model.problem, model.config.solver.name, seconds, 1e-9, model.config.solver.seed,
                      interior_point=True)
-    finally:
-        for variable in integers:
-            variable.cat = pulp.LpInteger
 
 
 def _values_at(model: AwardModel, awards: list[Award]) -> dict[str, float] | None:
@@ -265,15 +259,9 @@ def _values_at(model: AwardModel, awards: list[Award]) -> dict[str, float] | Non
     them (no dearer than the awards' own terms, which may have been rounded off a rule's edge): a
     start for branch and bound, or None when no terms make these awards a design."""
     made = {(a.lot, a.provider) for a in awards}
-    bounds = [(w, w.lowBound, w.upBound) for w in model.w.values()]
-    for pair, w in model.w.items():
-        w.lowBound = w.upBound = 1 if pair in made else 0
-    try:
+    with fixed([(w, 1.0 if pair in made else 0.0) for pair, w in model.w.items()]):
         priced = solve(model.problem, model.config.solver.name, None, 1e-9, model.config.solver.seed)
         return {v.name: float(v.varValue or 0.0) for v in model.problem.variables()} if priced.has_solution else None
-    finally:
-        for w, lower, upper in bounds:
-            w.lowBound, w.upBound = lower, upper
 
 
 @contextmanager
